@@ -1,0 +1,167 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as minio from "@pulumi/minio";
+
+/**
+ * One SQL Server database to back up. Each becomes its own GoBackup model, with
+ * its own archive folder (`<prefix>/<name>/`) and its own retention.
+ */
+export interface DatabaseArgs {
+    /**
+     * Logical name of this backup: lower-case letters, digits, `-` and `_`, starting
+     * with a letter. It names the GoBackup model, the archive folder under the
+     * prefix and the password variable (`MSSQL_PASSWORD_<NAME>`), so it is a plain
+     * string and must be unique. GoBackup lower-cases model names, hence the rule.
+     */
+    name: string;
+    /** Host name or IP of the SQL Server, as the backup job reaches it. */
+    host: pulumi.Input<string>;
+    /** TCP port of the SQL Server. Default 1433. */
+    port?: pulumi.Input<number>;
+    /** Name of the database on the server (e.g. `Orders`). */
+    database: pulumi.Input<string>;
+    /** Login used by sqlpackage. Default `sa`; a login with `db_owner` on the database is enough. */
+    username?: pulumi.Input<string>;
+    /**
+     * Password of the login. Pass a secret (`config.requireSecret(...)`). It reaches
+     * GoBackup only as an environment variable, never as text in the config.
+     */
+    password: pulumi.Input<string>;
+    /**
+     * Accept the server's certificate without validating it
+     * (`/SourceTrustServerCertificate:True`). sqlpackage encrypts connections by
+     * default since version 161, so a server with a self-signed certificate needs
+     * this. Default `false`: the certificate is validated.
+     */
+    trustServerCertificate?: pulumi.Input<boolean>;
+    /**
+     * Extra sqlpackage arguments, one per item, e.g. `["/p:CompressionOption=Fast"]`.
+     * GoBackup splits its sqlpackage command on whitespace, so no item may contain any.
+     */
+    extraArgs?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** When backups run. */
+export interface ScheduleArgs {
+    /** Five-field cron expression (minute hour day-of-month month day-of-week). Default `0 2 * * *`. */
+    cron?: pulumi.Input<string>;
+    /** IANA time zone the cron expression is read in. Default `Etc/UTC`. */
+    timeZone?: pulumi.Input<string>;
+}
+
+/** Admin connection used by Pulumi to provision MinIO (bucket, user, policy). */
+export interface MinioAdminArgs {
+    /** `host:port` of the MinIO API as Pulumi reaches it. Default: host and port of `storage.endpoint`. */
+    server?: pulumi.Input<string>;
+    /** Admin (root) user name. */
+    user: pulumi.Input<string>;
+    /** Admin password. Pass a secret; it is wrapped in `pulumi.secret` either way. */
+    password: pulumi.Input<string>;
+    /** Use TLS to reach the admin API. Default: true when `storage.endpoint` is https. */
+    ssl?: pulumi.Input<boolean>;
+}
+
+/** The bucket backups land in. */
+export interface BucketArgs {
+    /**
+     * Bucket name (S3 rules: 3-63 characters, lower-case letters, digits, `.` and `-`).
+     * Default: `<component name>-backups`.
+     */
+    name?: string;
+    /** Create the bucket (true, default) or use an existing one by name (false). */
+    create?: boolean;
+    /**
+     * Days after which backup objects under the prefix expire (lifecycle rule).
+     * Must cover the span of `keep` backups. Default 30. Set 0 for no expiry rule.
+     * A plain number: it decides whether a lifecycle resource exists.
+     */
+    retentionDays?: number;
+    /**
+     * Days after which replaced or deleted object versions expire: how long an
+     * archive removed by `keep` (or by anyone) stays recoverable. Default 7; 0 keeps them.
+     */
+    noncurrentVersionRetentionDays?: number;
+    /** Delete the bucket even when it holds backups on `pulumi destroy`. Default false: backups outlive the stack. */
+    forceDestroy?: boolean;
+}
+
+/** Where backups are stored. */
+export interface StorageArgs {
+    /**
+     * URL of the MinIO (or S3-compatible) API as the backup job reaches it, with
+     * scheme: `http://minio:9000`, `https://s3.example.com`.
+     */
+    endpoint: pulumi.Input<string>;
+    /** Region GoBackup signs requests for. Default `us-east-1` (MinIO's default). */
+    region?: pulumi.Input<string>;
+    /** Admin connection for provisioning. Give this or `provider`. */
+    admin?: MinioAdminArgs;
+    /** An existing `minio.Provider` to provision with, instead of `admin`. */
+    provider?: minio.Provider;
+    /** The bucket. */
+    bucket?: BucketArgs;
+    /**
+     * Key prefix under which all backups of this component live; the backup user
+     * may touch nothing outside it. Segments of letters, digits, `.`, `_`, `-`,
+     * joined by `/`, no leading or trailing `/`. Default `backups/sqlserver`.
+     */
+    prefix?: pulumi.Input<string>;
+    /** How many archives GoBackup keeps per database (its `keep`). Default 14. */
+    keep?: pulumi.Input<number>;
+    /** Seconds one HTTP request to the store may take. Default 300. */
+    timeoutSeconds?: pulumi.Input<number>;
+    /** Retries of a failed request. Default 3. */
+    maxRetries?: pulumi.Input<number>;
+    /**
+     * Name of the dedicated MinIO user (also its access key id). Default
+     * `<component name>-backup`; set it when several stacks share one MinIO.
+     */
+    userName?: string;
+}
+
+/**
+ * GoBackup's web UI and API. FACTS: its routes are registered before its BasicAuth
+ * middleware, so it must be treated as unauthenticated. It is therefore always bound
+ * to 127.0.0.1 inside the container; reach it with `docker exec` or a port-forward.
+ */
+export interface WebUiArgs {
+    /** Serve the web UI, `/status` and `/metrics` on 127.0.0.1. Default false. */
+    enabled?: boolean;
+    /** Port inside the container. Default 2703. */
+    port?: number;
+}
+
+/** Run the schedule as a long-running container on one Docker host. */
+export interface DockerTargetArgs {
+    kind: "docker";
+}
+
+/** Run the schedule as a Kubernetes CronJob. */
+export interface KubernetesTargetArgs {
+    kind: "kubernetes";
+}
+
+/** Where the schedule runs; discriminated by `kind`. */
+export type TargetArgs = DockerTargetArgs | KubernetesTargetArgs;
+
+/** Arguments of {@link SqlServerBackup}. */
+export interface SqlServerBackupArgs {
+    /** The databases to back up; at least one. */
+    databases: DatabaseArgs[];
+    /** When backups run. Default: daily at 02:00 UTC. */
+    schedule?: ScheduleArgs;
+    /** Where backups are stored. */
+    storage: StorageArgs;
+    /**
+     * Archives kept per database on the job's own volume, besides the bucket. They
+     * are written also when the upload fails, so a failed upload loses nothing.
+     * Default 2; 0 turns the local copy off.
+     */
+    localCopies?: number;
+    /** GoBackup's web UI (off by default). */
+    webUi?: WebUiArgs;
+    /**
+     * Where the schedule runs. Left out, the component provisions storage and
+     * renders the configuration only (see its outputs) for you to run elsewhere.
+     */
+    target?: TargetArgs;
+}

@@ -1,0 +1,177 @@
+/**
+ * Single-value rules. Each returns why a value cannot be used (a sentence that says
+ * what is allowed), or undefined. Messages never repeat a secret value.
+ *
+ * Two facts of GoBackup (FACTS.md) drive most of them:
+ * - the whole config file goes through Go's os.ExpandEnv, so a `$` in any literal
+ *   value is replaced (there is no escape);
+ * - the sqlpackage command is one string split on whitespace, without quoting.
+ */
+
+const CONTROL = /\p{Cc}/u;
+const WHITESPACE = /\s/u;
+
+/** Rules shared by every value that ends up in GoBackup's sqlpackage command line. */
+function commandWordProblem(value: string): string | undefined {
+    if (value.length === 0) return "must not be empty.";
+    if (WHITESPACE.test(value)) {
+        return "must not contain whitespace: GoBackup splits its sqlpackage command on whitespace without quoting.";
+    }
+    if (CONTROL.test(value)) return "must not contain control characters.";
+    if (value.includes("$")) {
+        return "must not contain `$`: GoBackup expands `$NAME` everywhere in its config file and has no escape.";
+    }
+    return undefined;
+}
+
+export function logicalNameProblem(name: string): string | undefined {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name)) {
+        return `"${name}" must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter ` +
+            "(it names the GoBackup model, which GoBackup lower-cases, and an environment variable).";
+    }
+    return undefined;
+}
+
+export function hostProblem(host: string): string | undefined {
+    const word = commandWordProblem(host);
+    if (word) return word;
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)$/.test(host)) {
+        return `"${host}" must be a host name or IP address (letters, digits, ".", "-", "_", or [IPv6]); ` +
+            "give the port in `port`, not after a comma or colon.";
+    }
+    return undefined;
+}
+
+export function portProblem(port: number): string | undefined {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return `${port} must be a whole number from 1 to 65535.`;
+    return undefined;
+}
+
+export function databaseNameProblem(database: string): string | undefined {
+    const word = commandWordProblem(database);
+    if (word) return word;
+    if (database.length > 128) return "must be at most 128 characters (SQL Server's identifier limit).";
+    if (/[/\\]/.test(database)) return "must not contain / or \\: sqlpackage writes it as a file name <database>.bacpac.";
+    return undefined;
+}
+
+export function usernameProblem(username: string): string | undefined {
+    return commandWordProblem(username);
+}
+
+/**
+ * A secret reaches GoBackup as `"${NAME}"` in a double-quoted YAML string: Go inserts
+ * the value verbatim (it is not expanded again), then YAML parses it. So `$` and `'`
+ * are safe; a double quote ends the string, a backslash starts a YAML escape, and
+ * whitespace splits the sqlpackage command.
+ */
+export function secretProblem(secret: string): string | undefined {
+    if (secret.length === 0) return "must not be empty.";
+    if (WHITESPACE.test(secret)) {
+        return "must not contain whitespace or line breaks: GoBackup splits its sqlpackage command on whitespace, so the password would be cut.";
+    }
+    if (CONTROL.test(secret)) return "must not contain control characters: they cannot appear in GoBackup's YAML config.";
+    if (secret.includes('"')) {
+        return "must not contain a double quote (\"): GoBackup pastes the value into a double-quoted YAML string, which it would end.";
+    }
+    if (secret.includes("\\")) {
+        return "must not contain a backslash (\\): GoBackup pastes the value into a double-quoted YAML string, where it starts an escape sequence.";
+    }
+    return undefined;
+}
+
+/** sqlpackage arguments the component sets itself from typed fields. */
+const OWNED_ARGUMENTS: Record<string, string> = {
+    "/action": "the component runs /Action:Export",
+    "/a": "the component runs /Action:Export",
+    "/sourceservername": "use host and port",
+    "/ssn": "use host and port",
+    "/sourcedatabasename": "use database",
+    "/sdn": "use database",
+    "/sourceuser": "use username",
+    "/su": "use username",
+    "/sourcepassword": "use password",
+    "/sp": "use password",
+    "/sourcetrustservercertificate": "use trustServerCertificate",
+    "/stsc": "use trustServerCertificate",
+    "/targetfile": "GoBackup chooses the file",
+    "/tf": "GoBackup chooses the file",
+    "/sourceconnectionstring": "use host, port, database, username and password",
+    "/scs": "use host, port, database, username and password",
+};
+
+export function extraArgProblem(arg: string): string | undefined {
+    const word = commandWordProblem(arg);
+    if (word) return word;
+    if (!/^\/[A-Za-z][A-Za-z0-9]*(:.*)?$/.test(arg)) {
+        return `"${arg}" must be one sqlpackage argument of the form /Name:value or /p:Property=Value.`;
+    }
+    const name = arg.split(":")[0].toLowerCase();
+    const owned = OWNED_ARGUMENTS[name];
+    if (owned) return `"${arg.split(":")[0]}" is set by the component: ${owned}.`;
+    return undefined;
+}
+
+export function endpointProblem(endpoint: string): string | undefined {
+    const allowed = 'must be the URL of the S3 API with scheme and no path, e.g. "http://minio:9000"';
+    if (endpoint.includes("$")) return `${allowed}; it must not contain \`$\` (GoBackup expands it).`;
+    let url: URL;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        return `"${endpoint}" ${allowed}.`;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return `"${endpoint}" ${allowed} (http or https).`;
+    if (url.username || url.password) return `${allowed}; credentials do not belong in it (the component makes a backup user).`;
+    if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) return `"${endpoint}" ${allowed}.`;
+    if (endpoint.endsWith("/")) return `"${endpoint}" ${allowed}: drop the trailing "/".`;
+    return undefined;
+}
+
+export function serverProblem(server: string): string | undefined {
+    if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(server) && !/^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$/.test(server)) {
+        return `"${server}" must be host:port without scheme, e.g. "localhost:9000".`;
+    }
+    return undefined;
+}
+
+export function regionProblem(region: string): string | undefined {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(region)) return `"${region}" must be a region name such as "us-east-1".`;
+    return undefined;
+}
+
+/** S3 bucket naming rules (MinIO enforces the same). */
+export function bucketNameProblem(bucket: string): string | undefined {
+    const rules = "3-63 lower-case letters, digits, \".\" and \"-\", starting and ending with a letter or digit";
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) return `"${bucket}" must be ${rules}.`;
+    if (bucket.includes("..") || bucket.includes(".-") || bucket.includes("-.")) {
+        return `"${bucket}" must not contain "..", ".-" or "-.".`;
+    }
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return `"${bucket}" must not look like an IP address.`;
+    if (bucket.startsWith("xn--") || bucket.endsWith("-s3alias")) return `"${bucket}" must not start with "xn--" or end with "-s3alias".`;
+    return undefined;
+}
+
+/** The key prefix is both a path in GoBackup's config and a resource in the IAM policy. */
+export function prefixProblem(prefix: string): string | undefined {
+    const rule = 'must be segments of letters, digits, ".", "_" or "-" joined by "/", without leading or trailing "/", e.g. "backups/sqlserver"';
+    if (prefix.length === 0 || prefix.length > 512) return `${rule} (1-512 characters).`;
+    const segments = prefix.split("/");
+    if (segments.some((segment) => !/^[A-Za-z0-9._-]+$/.test(segment))) return `"${prefix}" ${rule}.`;
+    if (segments.some((segment) => segment === "." || segment === "..")) return `"${prefix}" must not contain "." or ".." segments.`;
+    return undefined;
+}
+
+/** Whole number within [min, max]. */
+export function wholeNumberProblem(value: number, min: number, max: number): string | undefined {
+    if (!Number.isInteger(value) || value < min || value > max) return `${value} must be a whole number from ${min} to ${max}.`;
+    return undefined;
+}
+
+/** MinIO user names double as access key ids. */
+export function userNameProblem(name: string): string | undefined {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/.test(name)) {
+        return `"${name}" must be 3-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`;
+    }
+    return undefined;
+}

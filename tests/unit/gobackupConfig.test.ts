@@ -1,0 +1,110 @@
+import * as assert from "assert";
+import * as YAML from "yaml";
+import { renderGoBackupConfig } from "../../components/gobackupConfig";
+import { validSettings } from "./helpers/fixtures";
+
+type Model = {
+    schedule: { cron: string };
+    databases: Record<string, Record<string, unknown>>;
+    compress_with: Record<string, unknown>;
+    storages: Record<string, Record<string, unknown>>;
+};
+
+function parse(yaml: string): { workdir: string; web: Record<string, unknown>; models: Record<string, Model> } {
+    return YAML.parse(yaml);
+}
+
+describe("GoBackup config renderer", () => {
+    const rendered = renderGoBackupConfig(validSettings());
+    const config = parse(rendered.yaml);
+
+    it("renders one model per database, named after it", () => {
+        assert.deepStrictEqual(Object.keys(config.models), ["orders", "billing"]);
+    });
+
+    it("writes the mssql database with GoBackup's snake_case keys, trust_server_certificate included", () => {
+        assert.deepStrictEqual(config.models.orders.databases.orders, {
+            type: "mssql",
+            host: "sql.internal",
+            port: 1433,
+            database: "Orders",
+            username: "backup_user",
+            password: "${MSSQL_PASSWORD_ORDERS}",
+            trust_server_certificate: true,
+        });
+        assert.ok(!rendered.yaml.includes("trustServerCertificate"), "camelCase key is ignored by GoBackup >= 3.0");
+    });
+
+    it("joins extra sqlpackage arguments with single spaces into GoBackup's args", () => {
+        assert.strictEqual(config.models.billing.databases.billing.args, "/p:CompressionOption=Fast /p:VerifyExtraction=False");
+        assert.strictEqual(config.models.billing.databases.billing.trust_server_certificate, false);
+    });
+
+    it("writes the MinIO storage key by key, in a folder per database", () => {
+        assert.deepStrictEqual(config.models.orders.storages.minio, {
+            type: "minio",
+            bucket: "sql-backups",
+            endpoint: "http://minio:9000",
+            region: "us-east-1",
+            path: "backups/sqlserver/orders",
+            access_key_id: "${MINIO_ACCESS_KEY}",
+            secret_access_key: "${MINIO_SECRET_KEY}",
+            force_path_style: true,
+            timeout: 300,
+            max_retries: 3,
+            keep: 7,
+        });
+        assert.strictEqual(config.models.billing.storages.minio.path, "backups/sqlserver/billing");
+    });
+
+    it("keeps a local copy per database on the workdir volume with its own keep", () => {
+        assert.deepStrictEqual(config.models.orders.storages.local, { type: "local", path: "/tmp/gobackup/archives/orders", keep: 2 });
+        const noCopy = parse(renderGoBackupConfig({ ...validSettings(), localCopy: undefined }).yaml);
+        assert.deepStrictEqual(Object.keys(noCopy.models.orders.storages), ["minio"]);
+    });
+
+    it("sets the schedule, workdir, tar archive and explicit file name format", () => {
+        assert.deepStrictEqual(config.models.orders.schedule, { cron: "30 1 * * *" });
+        assert.strictEqual(config.workdir, "/tmp/gobackup");
+        assert.deepStrictEqual(config.models.orders.compress_with, { type: "tar", filename_format: "2006.01.02.15.04.05" });
+    });
+
+    it("disables the web UI by default", () => {
+        assert.deepStrictEqual(config.web, { enabled: false });
+    });
+
+    it("binds an enabled web UI to loopback with credentials from env references", () => {
+        const web = parse(renderGoBackupConfig({ ...validSettings(), webUi: { enabled: true, port: 2800 } }).yaml).web;
+        assert.deepStrictEqual(web, {
+            enabled: true,
+            host: "127.0.0.1",
+            port: 2800,
+            username: "${GOBACKUP_WEB_USERNAME}",
+            password: "${GOBACKUP_WEB_PASSWORD}",
+        });
+    });
+
+    it("writes every env reference double-quoted and never a ${VAR:-default}", () => {
+        const references = rendered.yaml.match(/.?\$\{[^}]*\}.?/g) ?? [];
+        assert.strictEqual(references.length, 2 + 2 * 2, "one password and two MinIO keys per model");
+        for (const reference of references) assert.match(reference, /^"\$\{[A-Z0-9_]+\}"$/);
+        assert.ok(!rendered.yaml.includes(":-"));
+    });
+
+    it("lists the variables the config references, secrets marked, and TZ for the scheduler", () => {
+        const byName = Object.fromEntries(rendered.variables.map((v) => [v.name, v]));
+        assert.deepStrictEqual(Object.keys(byName), ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_ORDERS", "MSSQL_PASSWORD_BILLING", "TZ"]);
+        assert.deepStrictEqual(
+            rendered.variables.filter((v) => v.secret).map((v) => v.name),
+            ["MINIO_SECRET_KEY", "MSSQL_PASSWORD_ORDERS", "MSSQL_PASSWORD_BILLING"],
+        );
+        assert.strictEqual(byName.TZ.value, "Europe/Berlin");
+        for (const name of rendered.yaml.match(/\$\{([A-Z0-9_]+)\}/g)!.map((r) => r.slice(2, -1))) {
+            assert.ok(byName[name], `${name} is referenced but not listed`);
+        }
+    });
+
+    it("is deterministic: the same settings render the same bytes", () => {
+        assert.strictEqual(renderGoBackupConfig(validSettings()).yaml, rendered.yaml);
+    });
+});

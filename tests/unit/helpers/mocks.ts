@@ -1,0 +1,86 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource the mocked engine was asked to create. */
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    /** Name of the parent resource, from the component's transformation hook. */
+    parent?: string;
+}
+
+/** Outputs providers compute that tests read back; everything else echoes the inputs. */
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `generated-${name}-${"x".repeat(Number(inputs.length ?? 16))}` };
+        case "minio:index/s3Bucket:S3Bucket":
+            return { bucket: inputs.bucket };
+        default:
+            return {};
+    }
+}
+
+/**
+ * Mocked Pulumi engine for unit tests: records every resource with its inputs.
+ * `preview: false` so every Output resolves (under preview, unreturned outputs stay unknown).
+ */
+export function useMocks(): RecordedResource[] {
+    const resources: RecordedResource[] = [];
+    beforeEach(() => {
+        resources.length = 0;
+        pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    return {
+                        id: `${args.name}-id`,
+                        state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
+                    };
+                },
+                call: (args) => args.inputs,
+            },
+            "sqlserver-backup",
+            "test",
+            false,
+        );
+    });
+    return resources;
+}
+
+/**
+ * An Output's value, or its error (mocks run with preview off, so it always settles).
+ * Uses Output's internal promise(): `apply` would swallow a thrown validation error.
+ */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+/** Waits until the mocked engine has seen every pending registration. */
+export async function settle(): Promise<void> {
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Records each child's parent name through a transformation on the component. */
+export function parentRecorder(): { transformations: pulumi.ResourceTransformation[]; parents: Map<string, string> } {
+    const parents = new Map<string, string>();
+    const transformations: pulumi.ResourceTransformation[] = [
+        (args) => {
+            if (args.type === "sqlserver-backup:index:SqlServerBackup") return undefined; // the component itself
+            const parent = args.opts.parent as unknown as { __name?: string } | undefined;
+            parents.set(`${args.type}::${args.name}`, parent?.__name ?? "");
+            return undefined;
+        },
+    ];
+    return { transformations, parents };
+}
+
+/** Pulumi's wire marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig). */
+const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
+
+/** The value inside a secret input as the engine received it; fails when the input was not secret. */
+export function secretInput(input: unknown): unknown {
+    const wrapper = input as Record<string, unknown> | undefined;
+    if (wrapper?.[SECRET_SIG.key] !== SECRET_SIG.value) throw new Error(`expected a secret input, got ${JSON.stringify(input)}`);
+    return wrapper.value;
+}

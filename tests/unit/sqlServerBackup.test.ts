@@ -1,0 +1,196 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { SqlServerBackup, SQLSERVER_BACKUP_TYPE } from "../../components";
+import { renderBackupPolicy } from "../../components/policy";
+import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
+import { parentRecorder, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
+
+function only(resources: RecordedResource[], type: string): RecordedResource {
+    const found = resources.filter((r) => r.type === type);
+    assert.strictEqual(found.length, 1, `expected one ${type}, found ${found.length}`);
+    return found[0];
+}
+
+describe("SqlServerBackup (mocked engine)", () => {
+    const resources = useMocks();
+
+    it("creates the component and exactly the MinIO and random resources it needs", async () => {
+        new SqlServerBackup("orders", validArgs());
+        await settle();
+        assert.deepStrictEqual(resources.map((r) => `${r.type}::${r.name}`).sort(), [
+            "minio:index/iamPolicy:IamPolicy::orders-policy",
+            "minio:index/iamUser:IamUser::orders-user",
+            "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment::orders-policy-attachment",
+            "minio:index/ilmPolicy:IlmPolicy::orders-lifecycle",
+            "minio:index/s3Bucket:S3Bucket::orders-bucket",
+            "minio:index/s3BucketVersioning:S3BucketVersioning::orders-versioning",
+            "pulumi:providers:minio::orders-minio",
+            "random:index/randomPassword:RandomPassword::orders-secret-key",
+            `${SQLSERVER_BACKUP_TYPE}::orders`,
+        ]);
+    });
+
+    it("parents every child resource to the component", async () => {
+        const { transformations, parents } = parentRecorder();
+        new SqlServerBackup("orders", validArgs(), { transformations });
+        await settle();
+        assert.ok(parents.size >= 8, `saw ${parents.size} children`);
+        for (const [child, parent] of parents) assert.strictEqual(parent, "orders", `${child} has parent ${parent}`);
+    });
+
+    it("configures the MinIO provider from the admin args with the password as a secret", async () => {
+        const backup = new SqlServerBackup("orders", validArgs());
+        await settle();
+        const provider = only(resources, "pulumi:providers:minio");
+        assert.strictEqual(provider.inputs.minioServer, "localhost:9000");
+        assert.strictEqual(provider.inputs.minioUser, "minioadmin");
+        assert.strictEqual(secretInput(provider.inputs.minioPassword), ADMIN_PASSWORD);
+        // Provider config reaches the engine as strings.
+        assert.strictEqual(provider.inputs.minioSsl, "false");
+        assert.strictEqual(provider.inputs.minioRegion, "us-east-1");
+        assert.ok(backup);
+    });
+
+    it("derives the provider's server and TLS from an https endpoint when no server is given", async () => {
+        const args = validArgs();
+        args.storage.endpoint = "https://s3.example.com";
+        args.storage.admin!.server = undefined;
+        new SqlServerBackup("orders", args);
+        await settle();
+        const provider = only(resources, "pulumi:providers:minio");
+        assert.strictEqual(provider.inputs.minioServer, "s3.example.com:443");
+        assert.strictEqual(provider.inputs.minioSsl, "true");
+    });
+
+    it("creates a private bucket that outlives the stack, with versioning enabled", async () => {
+        new SqlServerBackup("orders", validArgs());
+        await settle();
+        assert.deepStrictEqual(only(resources, "minio:index/s3Bucket:S3Bucket").inputs, { bucket: "sql-backups", acl: "private", forceDestroy: false });
+        assert.deepStrictEqual(only(resources, "minio:index/s3BucketVersioning:S3BucketVersioning").inputs, {
+            bucket: "sql-backups",
+            versioningConfiguration: { status: "Enabled" },
+        });
+    });
+
+    it("expires archives under the prefix after retentionDays and old versions after noncurrent days", async () => {
+        new SqlServerBackup("orders", validArgs());
+        await settle();
+        assert.deepStrictEqual(only(resources, "minio:index/ilmPolicy:IlmPolicy").inputs, {
+            bucket: "sql-backups",
+            rules: [
+                {
+                    id: "expire-backups-sqlserver",
+                    status: "Enabled",
+                    filter: "backups/sqlserver/",
+                    expiration: "30d",
+                    noncurrentVersionExpirationDays: 7,
+                },
+            ],
+        });
+    });
+
+    it("uses an existing bucket by name without touching its versioning or lifecycle", async () => {
+        const args = validArgs();
+        args.storage.bucket = { create: false, name: "shared-bucket" };
+        const backup = new SqlServerBackup("orders", args);
+        await settle();
+        const types = resources.map((r) => r.type);
+        assert.ok(!types.includes("minio:index/s3Bucket:S3Bucket"));
+        assert.ok(!types.includes("minio:index/s3BucketVersioning:S3BucketVersioning"));
+        assert.ok(!types.includes("minio:index/ilmPolicy:IlmPolicy"));
+        assert.strictEqual(await valueOf(backup.bucket), "shared-bucket");
+        assert.match(String(only(resources, "minio:index/iamPolicy:IamPolicy").inputs.policy), /arn:aws:s3:::shared-bucket\/backups/);
+    });
+
+    it("creates a dedicated user with a generated 40-character secret and attaches the exact policy", async () => {
+        new SqlServerBackup("orders", validArgs());
+        await settle();
+        const secret = only(resources, "random:index/randomPassword:RandomPassword");
+        assert.deepStrictEqual(secret.inputs, { length: 40, special: false });
+        const user = only(resources, "minio:index/iamUser:IamUser");
+        assert.strictEqual(user.inputs.name, "orders-backup");
+        assert.strictEqual(secretInput(user.inputs.secret), `generated-orders-secret-key-${"x".repeat(40)}`);
+        const policy = only(resources, "minio:index/iamPolicy:IamPolicy");
+        assert.strictEqual(policy.inputs.name, "orders-backup-policy");
+        assert.strictEqual(policy.inputs.policy, renderBackupPolicy("sql-backups", "backups/sqlserver"));
+        assert.deepStrictEqual(only(resources, "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment").inputs, {
+            userName: "orders-backup",
+            policyName: "orders-backup-policy",
+        });
+    });
+
+    it("marks every secret output secret", async () => {
+        const backup = new SqlServerBackup("orders", validArgs());
+        assert.strictEqual(await pulumi.isSecret(backup.secretAccessKey), true, "secretAccessKey");
+        assert.strictEqual(await pulumi.isSecret(backup.config), true, "config");
+        assert.strictEqual(await pulumi.isSecret(backup.environment), true, "environment");
+        assert.strictEqual(await pulumi.isSecret(backup.bucket), false, "bucket is not secret");
+    });
+
+    it("exposes bucket, prefix, access key, schedule and its sentence", async () => {
+        const backup = new SqlServerBackup("orders", validArgs());
+        assert.strictEqual(await valueOf(backup.bucket), "sql-backups");
+        assert.strictEqual(await valueOf(backup.prefix), "backups/sqlserver");
+        assert.strictEqual(await valueOf(backup.accessKeyId), "orders-backup");
+        assert.strictEqual(await valueOf(backup.schedule), "30 1 * * *");
+        assert.strictEqual(await valueOf(backup.timeZone), "Europe/Berlin");
+        assert.strictEqual(await valueOf(backup.scheduleDescription), "At 01:30, every day (Europe/Berlin)");
+    });
+
+    it("renders a config that holds no secret value and references each through the environment", async () => {
+        const backup = new SqlServerBackup("orders", validArgs());
+        const yaml = await valueOf(backup.config);
+        const env = await valueOf(backup.environment);
+        for (const secret of [ORDERS_PASSWORD, BILLING_PASSWORD, ADMIN_PASSWORD, env.MINIO_SECRET_KEY]) {
+            assert.ok(!yaml.includes(secret), "a secret value is in the rendered config");
+        }
+        const parsed = YAML.parse(yaml);
+        assert.strictEqual(parsed.models.orders.databases.orders.password, "${MSSQL_PASSWORD_ORDERS}");
+        assert.deepStrictEqual(await valueOf(backup.environmentVariableNames), [
+            "MINIO_ACCESS_KEY",
+            "MINIO_SECRET_KEY",
+            "MSSQL_PASSWORD_ORDERS",
+            "MSSQL_PASSWORD_BILLING",
+            "TZ",
+        ]);
+    });
+
+    it("supplies a value for every variable the config needs: passwords, keys and TZ", async () => {
+        const backup = new SqlServerBackup("orders", validArgs());
+        assert.deepStrictEqual(await valueOf(backup.environment), {
+            MINIO_ACCESS_KEY: "orders-backup",
+            MINIO_SECRET_KEY: `generated-orders-secret-key-${"x".repeat(40)}`,
+            MSSQL_PASSWORD_ORDERS: ORDERS_PASSWORD,
+            MSSQL_PASSWORD_BILLING: BILLING_PASSWORD,
+            TZ: "Europe/Berlin",
+        });
+    });
+
+    it("generates web UI credentials only when the web UI is enabled", async () => {
+        const args = validArgs();
+        args.webUi = { enabled: true };
+        const backup = new SqlServerBackup("orders", args);
+        const env = await valueOf(backup.environment);
+        assert.strictEqual(env.GOBACKUP_WEB_USERNAME, "gobackup");
+        assert.strictEqual(env.GOBACKUP_WEB_PASSWORD, `generated-orders-web-password-${"x".repeat(32)}`);
+        assert.ok(resources.some((r) => r.name === "orders-web-password"));
+    });
+
+    it("uses the defaults a production stack expects when args are minimal", async () => {
+        const backup = new SqlServerBackup("crm", {
+            databases: [{ name: "crm", host: "sql", database: "Crm", password: pulumi.secret("s3cret") }],
+            storage: { endpoint: "http://minio:9000", admin: { user: "admin", password: pulumi.secret("adminpass") } },
+        });
+        const parsed = YAML.parse(await valueOf(backup.config));
+        assert.strictEqual(await valueOf(backup.bucket), "crm-backups");
+        assert.strictEqual(parsed.models.crm.schedule.cron, "0 2 * * *");
+        assert.strictEqual(parsed.models.crm.databases.crm.port, 1433);
+        assert.strictEqual(parsed.models.crm.databases.crm.username, "sa");
+        assert.strictEqual(parsed.models.crm.databases.crm.trust_server_certificate, false);
+        assert.strictEqual(parsed.models.crm.storages.minio.keep, 14);
+        assert.strictEqual(parsed.models.crm.storages.minio.path, "backups/sqlserver/crm");
+        assert.strictEqual(parsed.models.crm.storages.local.keep, 2);
+        assert.strictEqual(await valueOf(backup.timeZone), "Etc/UTC");
+    });
+});

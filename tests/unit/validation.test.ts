@@ -1,0 +1,134 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "../../components";
+import { secretProblem } from "../../components/rules";
+import { validArgs } from "./helpers/fixtures";
+import { useMocks, valueOf } from "./helpers/mocks";
+
+type Case = [title: string, field: string, change: (a: SqlServerBackupArgs) => void, expect: RegExp];
+
+const db = (a: SqlServerBackupArgs) => a.databases[0];
+
+/** Each bad input, the field the error must name, and words the fix must contain. */
+const BAD_INPUTS: Case[] = [
+    ["no databases", "databases", (a) => (a.databases = []), /at least one/],
+    ["a model name GoBackup would lower-case", "databases[0].name", (a) => (db(a).name = "Orders"), /lower-case/],
+    ["two databases with the same name", "databases[1].name", (a) => (a.databases[1].name = "orders"), /distinct name/],
+    ["names that give the same password variable", "databases[1].name", (a) => {
+        db(a).name = "orders-eu";
+        a.databases[1].name = "orders_eu";
+    }, /MSSQL_PASSWORD_ORDERS_EU/],
+    ["a host with a space", "databases[0].host", (a) => (db(a).host = "sql server"), /whitespace/],
+    ["a host with the port after a comma", "databases[0].host", (a) => (db(a).host = "sql,1433"), /port/],
+    ["port 0", "databases[0].port", (a) => (db(a).port = 0), /1 to 65535/],
+    ["port 70000", "databases[0].port", (a) => (db(a).port = 70000), /1 to 65535/],
+    ["a database name with a space", "databases[0].database", (a) => (db(a).database = "My Orders"), /whitespace/],
+    ["a database name with $", "databases[0].database", (a) => (db(a).database = "Orders$1"), /expands/],
+    ["a user name with a tab", "databases[0].username", (a) => (db(a).username = "sa\tx"), /whitespace/],
+    ["a password with a space", "databases[0].password", (a) => (db(a).password = "two words"), /splits its sqlpackage command/],
+    ["a password with a double quote", "databases[0].password", (a) => (db(a).password = 'pa"ss'), /double quote/],
+    ["a password with a backslash", "databases[0].password", (a) => (db(a).password = "pa\\ss"), /backslash/],
+    ["a password with a newline", "databases[0].password", (a) => (db(a).password = "pa\nss"), /line breaks/],
+    ["a password with a control character", "databases[0].password", (a) => (db(a).password = "pa\u0007ss"), /control/],
+    ["an empty password", "databases[0].password", (a) => (db(a).password = ""), /empty/],
+    ["an extra argument with a space", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["/p:A=B C"]), /whitespace/],
+    ["an extra argument the component owns", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["/SourcePassword:x"]), /use password/],
+    ["an extra argument without a slash", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["p:A=B"]), /\/Name:value/],
+    ["a six-field cron", "schedule.cron", (a) => (a.schedule = { cron: "0 0 2 * * *" }), /exactly 5/],
+    ["a cron hour of 25", "schedule.cron", (a) => (a.schedule = { cron: "0 25 * * *" }), /not a valid cron/],
+    ["an unknown time zone", "schedule.timeZone", (a) => (a.schedule = { timeZone: "Moon/Base" }), /IANA/],
+    ["an endpoint without scheme", "storage.endpoint", (a) => (a.storage.endpoint = "minio:9000"), /http:\/\/minio:9000/],
+    ["an endpoint with a path", "storage.endpoint", (a) => (a.storage.endpoint = "http://minio:9000/bucket"), /no path/],
+    ["a bucket name with capitals", "storage.bucket.name", (a) => (a.storage.bucket = { name: "SQL_Backups" }), /lower-case/],
+    ["a bucket name like an IP address", "storage.bucket.name", (a) => (a.storage.bucket = { name: "192.168.1.10" }), /IP address/],
+    ["a prefix with a leading slash", "storage.prefix", (a) => (a.storage.prefix = "/backups"), /leading or trailing/],
+    ["a prefix with ..", "storage.prefix", (a) => (a.storage.prefix = "backups/../other"), /".."/],
+    ["a prefix with a wildcard", "storage.prefix", (a) => (a.storage.prefix = "backups/*"), /segments/],
+    ["keep 0", "storage.keep", (a) => (a.storage.keep = 0), /1 to 10000/],
+    ["keep 2.5", "storage.keep", (a) => (a.storage.keep = 2.5), /whole number/],
+    ["retention shorter than keep's span", "storage.bucket.retentionDays", (a) => {
+        a.storage.keep = 14;
+        a.storage.bucket = { name: "sql-backups", retentionDays: 10 };
+    }, /at least 15/],
+    ["negative retention", "storage.bucket.retentionDays", (a) => (a.storage.bucket = { retentionDays: -1 }), /0 to 36500/],
+    ["both admin and provider", "storage.admin", (a) => (a.storage.provider = {} as never), /exactly one/],
+    ["neither admin nor provider", "storage.admin", (a) => (a.storage.admin = undefined), /exactly one/],
+    ["an admin server with scheme", "storage.admin.server", (a) => (a.storage.admin!.server = "http://localhost:9000"), /host:port/],
+    ["an existing bucket without a name", "storage.bucket.name", (a) => (a.storage.bucket = { create: false }), /which existing bucket/],
+    ["retention on a bucket the component does not own", "storage.bucket.retentionDays", (a) => {
+        a.storage.bucket = { create: false, name: "shared", retentionDays: 30 };
+    }, /does not own/],
+    ["a region with capitals", "storage.region", (a) => (a.storage.region = "US-East"), /region/],
+    ["a web UI port of 0", "webUi.port", (a) => (a.webUi = { enabled: true, port: 0 }), /1 to 65535/],
+    ["a target this version does not deploy yet", "target", (a) => (a.target = { kind: "docker" }), /not deployed by this version/],
+    ["negative local copies", "localCopies", (a) => (a.localCopies = -1), /0 to 1000/],
+];
+
+function problemsOf(error: unknown): { field: string; message: string }[] {
+    assert.ok(error instanceof SqlServerBackupArgsError, `expected SqlServerBackupArgsError, got ${error}`);
+    return error.problems;
+}
+
+describe("argument validation", () => {
+    useMocks();
+
+    it(`has a table of ${BAD_INPUTS.length} bad inputs`, () => assert.ok(BAD_INPUTS.length >= 20));
+
+    for (const [title, field, change, expected] of BAD_INPUTS) {
+        it(`rejects ${title} at construction, naming ${field}`, () => {
+            const args = validArgs();
+            change(args);
+            let thrown: unknown;
+            try {
+                new SqlServerBackup("orders", args);
+            } catch (err) {
+                thrown = err;
+            }
+            const problems = problemsOf(thrown);
+            const problem = problems.find((p) => p.field === field);
+            assert.ok(problem, `no problem names ${field}: ${JSON.stringify(problems)}`);
+            assert.match(problem.message, expected);
+        });
+    }
+
+    it("accepts the valid fixture", () => {
+        assert.doesNotThrow(() => new SqlServerBackup("orders", validArgs()));
+    });
+
+    it("lists every problem at once, not only the first", () => {
+        const args = validArgs();
+        db(args).port = 0;
+        args.storage.keep = 0;
+        try {
+            new SqlServerBackup("orders", args);
+            assert.fail("should throw");
+        } catch (err) {
+            assert.deepStrictEqual(problemsOf(err).map((p) => p.field).sort(), ["databases[0].port", "storage.keep"]);
+            assert.match((err as Error).message, /SqlServerBackup "orders" has invalid arguments/);
+        }
+    });
+
+    it("never repeats the rejected password in the error", () => {
+        const args = validArgs();
+        db(args).password = 'leak-me"now';
+        assert.throws(() => new SqlServerBackup("orders", args), (err: Error) => !err.message.includes("leak-me"));
+    });
+
+    it("rejects a bad value given as an Output once it resolves (the preview fails)", async () => {
+        const args = validArgs();
+        db(args).host = pulumi.output("bad host");
+        const backup = new SqlServerBackup("orders", args);
+        await assert.rejects(valueOf(backup.config), (err: Error) => err instanceof SqlServerBackupArgsError && /databases\[0\]\.host/.test(err.message));
+    });
+
+    it("rejects a bad secret password given as an Output once it resolves", async () => {
+        const args = validArgs();
+        db(args).password = pulumi.secret('bad"secret');
+        const backup = new SqlServerBackup("orders", args);
+        await assert.rejects(valueOf(backup.environment), /databases\[0\]\.password/);
+    });
+
+    it("allows $ and ' in passwords: env references are expanded once and pasted verbatim", () => {
+        assert.strictEqual(secretProblem("P@$$w0rd'x"), undefined);
+    });
+});
