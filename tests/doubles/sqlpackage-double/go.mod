@@ -1,0 +1,3 @@
+module sqlserver-backup/tests/doubles/sqlpackage-double
+
+go 1.22

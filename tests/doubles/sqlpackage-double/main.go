@@ -1,0 +1,208 @@
+// sqlpackage-double is a TEST DOUBLE of Microsoft's sqlpackage, used where SQL Server
+// cannot run. It is not sqlpackage and never talks to a database.
+//
+// It parses its command line the way sqlpackage documents it (/Name:value, names
+// case-insensitive, short forms), fails like sqlpackage on a missing or malformed
+// argument or a wrong login, records the argv it received, and for /Action:Export
+// writes a zip of incompressible bytes to /TargetFile. For /Action:Import it records
+// the bacpac it was given.
+//
+// Environment (all optional):
+//
+//	SQLPACKAGE_DOUBLE_ARGV_FILE     append the argv as one JSON array per line
+//	SQLPACKAGE_DOUBLE_SIZE          bytes of payload in the exported zip (default 1 MiB)
+//	SQLPACKAGE_DOUBLE_EXIT          exit with this code after parsing (simulate a failure)
+//	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
+//	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
+//	                                when set, a different value fails the login as SQL Server would
+package main
+
+import (
+	"archive/zip"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Long and short names sqlpackage accepts for the parameters we model.
+var aliases = map[string]string{
+	"action": "Action", "a": "Action",
+	"sourceservername": "SourceServerName", "ssn": "SourceServerName",
+	"sourcedatabasename": "SourceDatabaseName", "sdn": "SourceDatabaseName",
+	"sourceuser": "SourceUser", "su": "SourceUser",
+	"sourcepassword": "SourcePassword", "sp": "SourcePassword",
+	"sourcetrustservercertificate": "SourceTrustServerCertificate", "stsc": "SourceTrustServerCertificate",
+	"sourcefile": "SourceFile", "sf": "SourceFile",
+	"targetfile": "TargetFile", "tf": "TargetFile",
+	"targetservername": "TargetServerName", "tsn": "TargetServerName",
+	"targetdatabasename": "TargetDatabaseName", "tdn": "TargetDatabaseName",
+	"targetuser": "TargetUser", "tu": "TargetUser",
+	"targetpassword": "TargetPassword", "tp": "TargetPassword",
+	"targettrustservercertificate": "TargetTrustServerCertificate", "ttsc": "TargetTrustServerCertificate",
+	"properties": "p", "p": "p",
+	"version": "Version",
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "*** "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func main() {
+	record(os.Args[1:])
+	params := map[string]string{}
+	var properties []string
+	for _, arg := range os.Args[1:] {
+		if !strings.HasPrefix(arg, "/") && !strings.HasPrefix(arg, "-") {
+			fail("'%s' is not a valid argument. Arguments have the form /Name:value.", arg)
+		}
+		name, value, hasValue := strings.Cut(arg[1:], ":")
+		canonical, known := aliases[strings.ToLower(name)]
+		if !known {
+			fail("'%s' is not a valid argument for this action.", name)
+		}
+		if canonical == "Version" {
+			fmt.Println("170.2.70.1 (sqlpackage-double)")
+			return
+		}
+		if !hasValue || value == "" {
+			fail("Missing value for argument '%s'.", name)
+		}
+		if canonical == "p" {
+			properties = append(properties, value)
+			continue
+		}
+		if _, dup := params[canonical]; dup {
+			fail("Argument '%s' was specified more than once.", canonical)
+		}
+		params[canonical] = value
+	}
+	for _, property := range properties {
+		if !strings.Contains(property, "=") {
+			fail("'%s' is not a valid property. Properties have the form /p:Name=Value.", property)
+		}
+	}
+	if code := os.Getenv("SQLPACKAGE_DOUBLE_EXIT"); code != "" {
+		n, _ := strconv.Atoi(code)
+		fmt.Fprintln(os.Stderr, "*** sqlpackage-double: failing on purpose (SQLPACKAGE_DOUBLE_EXIT)")
+		os.Exit(n)
+	}
+	switch strings.ToLower(params["Action"]) {
+	case "export":
+		export(params)
+	case "import":
+		importBacpac(params)
+	case "":
+		fail("The required argument 'Action' was not specified.")
+	default:
+		fail("'%s' is not an action this double supports (Export, Import).", params["Action"])
+	}
+}
+
+func record(argv []string) {
+	path := os.Getenv("SQLPACKAGE_DOUBLE_ARGV_FILE")
+	if path == "" {
+		return
+	}
+	line, _ := json.Marshal(argv)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		fail("cannot record argv: %v", err)
+	}
+	defer f.Close()
+	fmt.Fprintln(f, string(line))
+}
+
+func require(params map[string]string, names ...string) {
+	for _, name := range names {
+		if params[name] == "" {
+			fail("The required argument '%s' was not specified.", name)
+		}
+	}
+}
+
+// login checks server, database and credentials against the EXPECT_* values.
+func login(server, database, user, password string) {
+	host, port, ok := strings.Cut(server, ",")
+	if !ok || host == "" {
+		port = "1433"
+	}
+	if _, err := strconv.Atoi(port); err != nil {
+		fail("Invalid server name '%s': the port after the comma must be a number.", server)
+	}
+	check := func(env, got, message string) {
+		if want, set := os.LookupEnv(env); set && want != got {
+			fail("%s", message)
+		}
+	}
+	check("EXPECT_SERVER", server, fmt.Sprintf("A network-related or instance-specific error occurred while establishing a connection to SQL Server '%s'.", server))
+	check("EXPECT_USER", user, fmt.Sprintf("Login failed for user '%s'.", user))
+	check("EXPECT_PASSWORD", password, fmt.Sprintf("Login failed for user '%s'.", user))
+	check("EXPECT_DATABASE", database, fmt.Sprintf("Cannot open database \"%s\" requested by the login. The login failed.", database))
+}
+
+func export(params map[string]string) {
+	require(params, "SourceServerName", "SourceDatabaseName", "TargetFile")
+	login(params["SourceServerName"], params["SourceDatabaseName"], params["SourceUser"], params["SourcePassword"])
+	if v := params["SourceTrustServerCertificate"]; v != "" && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+		fail("'%s' is not a valid value for SourceTrustServerCertificate (True or False).", v)
+	}
+	target := params["TargetFile"]
+	if !strings.HasSuffix(strings.ToLower(target), ".bacpac") {
+		fail("The TargetFile '%s' must have the .bacpac extension.", target)
+	}
+	size := int64(1 << 20)
+	if s := os.Getenv("SQLPACKAGE_DOUBLE_SIZE"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			fail("SQLPACKAGE_DOUBLE_SIZE must be a byte count")
+		}
+		size = n
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		fail("cannot create the target directory: %v", err)
+	}
+	out, err := os.Create(target)
+	if err != nil {
+		fail("cannot create %s: %v", target, err)
+	}
+	archive := zip.NewWriter(out)
+	// A bacpac is a zip; its data is already compressed, so it is stored with random bytes.
+	model, _ := archive.Create("model.xml")
+	fmt.Fprintf(model, "<DataSchemaModel database=%q/>\n", params["SourceDatabaseName"])
+	data, _ := archive.CreateHeader(&zip.FileHeader{Name: "Data/dbo.Payload/TableData-000-00000.BCP", Method: zip.Store})
+	if _, err := io.CopyN(data, rand.Reader, size); err != nil {
+		fail("cannot write payload: %v", err)
+	}
+	if err := archive.Close(); err != nil {
+		fail("cannot finish %s: %v", target, err)
+	}
+	if err := out.Close(); err != nil {
+		fail("cannot close %s: %v", target, err)
+	}
+	fmt.Printf("Successfully exported database and saved it to file '%s'.\n", target)
+}
+
+func importBacpac(params map[string]string) {
+	require(params, "SourceFile", "TargetServerName", "TargetDatabaseName")
+	login(params["TargetServerName"], params["TargetDatabaseName"], params["TargetUser"], params["TargetPassword"])
+	source := params["SourceFile"]
+	if _, err := zip.OpenReader(source); err != nil {
+		fail("The file '%s' is not a valid bacpac: %v", source, err)
+	}
+	if copyTo := os.Getenv("SQLPACKAGE_DOUBLE_IMPORT_COPY"); copyTo != "" {
+		in, _ := os.Open(source)
+		out, err := os.Create(copyTo)
+		if err != nil {
+			fail("cannot copy the imported bacpac: %v", err)
+		}
+		io.Copy(out, in)
+		out.Close()
+	}
+	fmt.Printf("Successfully imported database to '%s'.\n", params["TargetDatabaseName"])
+}

@@ -1,0 +1,103 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MinioServer } from "./helpers/minio";
+import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
+import { requireTools } from "./helpers/tools";
+
+/**
+ * The policy the component renders, enforced by a real MinIO: the backup user can do
+ * what GoBackup needs under its prefix and nothing else.
+ */
+describe("backup user policy, enforced by a real MinIO", function () {
+    let minio: MinioServer;
+    let user: ProvisionedBackupUser;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-data-")), "archive.tar");
+
+    before(async function () {
+        const tools = requireTools(this, ["minio", "mc"]);
+        minio = new MinioServer(tools.minio, tools.mc);
+        await minio.start();
+        user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
+        fs.writeFileSync(file, "archive bytes");
+        // Objects outside the prefix, put there by the admin.
+        await minio.mcOk(["cp", file, "admin/sql-backups/other-team/secret.tar"]);
+        await minio.mcOk(["cp", file, "admin/sql-backups/backups/sqlserver-other/x.tar"]);
+        await minio.mcOk(["mb", "admin/another-bucket"]);
+        await minio.mcOk(["cp", file, "admin/another-bucket/backups/sqlserver/orders/x.tar"]);
+    });
+
+    after(async () => minio?.remove());
+
+    const inside = () => `${user.alias}/sql-backups/backups/sqlserver/orders`;
+
+    it("lets the backup user write, read, list and delete archives under its prefix", async () => {
+        await minio.mcOk(["cp", file, `${inside()}/2026.11.23.02.00.00.tar`]);
+        assert.strictEqual(await minio.mcOk(["cat", `${inside()}/2026.11.23.02.00.00.tar`]), "archive bytes");
+        assert.match(await minio.mcOk(["ls", `${inside()}/`]), /2026\.11\.23\.02\.00\.00\.tar/);
+        await minio.mcOk(["rm", `${inside()}/2026.11.23.02.00.00.tar`]);
+        assert.doesNotMatch(await minio.mcOk(["ls", `${inside()}/`]), /2026\.11\.23/);
+    });
+
+    it("lets the backup user write and read GoBackup's retention state under the prefix", async () => {
+        const state = `${inside()}/.gobackup-state/orders_minio.json`;
+        await minio.mcOk(["cp", file, state]);
+        assert.strictEqual((await minio.mc(["stat", state])).code, 0);
+    });
+
+    it("denies writing outside the prefix, in the same bucket and in another", async () => {
+        for (const target of [
+            `${user.alias}/sql-backups/other-team/evil.tar`,
+            `${user.alias}/sql-backups/backups/sqlserver-other/evil.tar`,
+            `${user.alias}/sql-backups/top-level.tar`,
+            `${user.alias}/another-bucket/backups/sqlserver/orders/evil.tar`,
+        ]) {
+            const result = await minio.mc(["cp", file, target]);
+            assert.notStrictEqual(result.code, 0, `write to ${target} was allowed`);
+            assert.match(result.stdout + result.stderr, /Access Denied|Insufficient permissions/i);
+        }
+    });
+
+    it("denies reading outside the prefix", async () => {
+        for (const target of [`${user.alias}/sql-backups/other-team/secret.tar`, `${user.alias}/another-bucket/backups/sqlserver/orders/x.tar`]) {
+            const result = await minio.mc(["cat", target]);
+            assert.notStrictEqual(result.code, 0, `read of ${target} was allowed`);
+            assert.doesNotMatch(result.stdout, /archive bytes/);
+        }
+    });
+
+    it("shows the backup user no bucket but its own", async () => {
+        // No s3:ListAllMyBuckets is granted; MinIO lists only buckets the policy touches.
+        const buckets = await minio.mc(["ls", user.alias]);
+        assert.doesNotMatch(buckets.stdout, /another-bucket/);
+    });
+
+    it("denies listing the bucket root, a sibling prefix and other buckets", async () => {
+        for (const target of [`${user.alias}/sql-backups/`, `${user.alias}/sql-backups/backups/sqlserver-other/`, `${user.alias}/another-bucket/`]) {
+            const result = await minio.mc(["ls", target]);
+            assert.ok(result.code !== 0 || result.stdout.trim() === "", `listing ${target} showed: ${result.stdout}`);
+            assert.doesNotMatch(result.stdout, /secret\.tar|x\.tar|other-team/);
+        }
+    });
+
+    it("denies deleting outside the prefix", async () => {
+        const result = await minio.mc(["rm", `${user.alias}/sql-backups/other-team/secret.tar`]);
+        assert.notStrictEqual(result.code, 0);
+        assert.strictEqual((await minio.mc(["stat", "admin/sql-backups/other-team/secret.tar"])).code, 0, "the object is still there");
+    });
+
+    it("denies admin actions: users, policies, buckets", async () => {
+        for (const args of [
+            ["admin", "user", "add", user.alias, "intruder", "intruder-password"],
+            ["admin", "policy", "attach", user.alias, "readwrite", "--user", user.accessKey],
+            ["admin", "user", "list", user.alias],
+            ["mb", `${user.alias}/new-bucket`],
+            ["rb", "--force", `${user.alias}/another-bucket`],
+        ]) {
+            const result = await minio.mc(args);
+            assert.notStrictEqual(result.code, 0, `mc ${args.join(" ")} was allowed`);
+        }
+        assert.strictEqual((await minio.mc(["stat", "admin/another-bucket"])).code, 0, "another-bucket still exists");
+    });
+});
