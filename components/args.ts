@@ -130,6 +130,38 @@ export interface WebUiArgs {
     port?: number;
 }
 
+/** A download the image installs, pinned by version and checksum. */
+export interface PinnedDownload {
+    /** Version, recorded in the image's labels. */
+    version: string;
+    /** Download link (sqlpackage: Microsoft's versioned link; GoBackup: its release tarball). */
+    url: string;
+    /** SHA-256 of the download, 64 hex digits; the build fails on a mismatch. */
+    sha256: string;
+}
+
+/** How to build the backup image from the package's image/ directory. */
+export interface ImageBuildArgs {
+    /** sqlpackage to install. Default: the pin in image/versions.env (a version >= 162.1.167). */
+    sqlpackage?: PinnedDownload;
+    /** GoBackup release to install. Default: the pin in image/versions.env (v3.1.1). */
+    gobackup?: PinnedDownload;
+    /** Base image. Default `ubuntu:22.04`; Debian 12 works too. */
+    baseImage?: string;
+    /** Only `linux/amd64` is accepted: sqlpackage ships for x64 only. */
+    platform?: string;
+    /** Repository name of the image. Default `sqlserver-backup`. */
+    repository?: string;
+    /**
+     * Push to this registry (clusters need it). Without it the image stays on the
+     * local Docker engine (`skipPush`), which suits the docker target on one host.
+     */
+    registry?: { server: string; username?: pulumi.Input<string>; password?: pulumi.Input<string> };
+}
+
+/** The backup image: built here (default), or a prebuilt reference. */
+export type ImageArgs = { build?: ImageBuildArgs } | { /** Prebuilt image, ideally by digest. */ ref: string };
+
 /** Run the schedule as a long-running container on one Docker host. */
 export interface DockerTargetArgs {
     kind: "docker";
@@ -157,6 +189,11 @@ export interface SqlServerBackupArgs {
      * Default 2; 0 turns the local copy off.
      */
     localCopies?: number;
+    /**
+     * The image a deployment runs: `{ build: {...} }` builds it from this package's
+     * image/ directory, `{ ref }` uses a prebuilt one. Left out, no image is built.
+     */
+    image?: ImageArgs;
     /** GoBackup's web UI (off by default). */
     webUi?: WebUiArgs;
     /**

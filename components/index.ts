@@ -11,3 +11,4 @@ export { describeSchedule } from "./schedule";
 export { BackupSettings, DatabaseSettings, StorageSettings, LocalCopySettings } from "./settings";
 export { DEFAULTS, ENV } from "./defaults";
 export { passwordVariable, databasePath } from "./naming";
+export { IMAGE_PLATFORM, pinnedVersions, contentTag } from "./image";

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import { SqlServerBackupArgs } from "./args";
 import { ENV } from "./defaults";
 import { renderGoBackupConfig } from "./gobackupConfig";
+import { backupImage } from "./image";
 import { childName, passwordVariable } from "./naming";
 import { DEFAULT_LOCAL_COPIES, peek, peekSecrets, secretTree, settingsTree } from "./resolve";
 import { describeSchedule } from "./schedule";
@@ -42,6 +43,8 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly timeZone: pulumi.Output<string>;
     /** The schedule as a sentence, e.g. "At 02:00, every day (Etc/UTC)". */
     public readonly scheduleDescription: pulumi.Output<string>;
+    /** The image reference a deployment runs (undefined when no image arg is given). */
+    public readonly image: pulumi.Output<string | undefined>;
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
 
@@ -85,6 +88,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         this.timeZone = settings.apply((s) => s.schedule.timeZone);
         this.scheduleDescription = settings.apply((s) => describeSchedule(s.schedule.cron, s.schedule.timeZone));
         this.settings = settings;
+        this.image = args.image ? backupImage(name, args.image, this) : pulumi.output(undefined);
 
         this.registerOutputs({
             bucket: this.bucket,
@@ -96,6 +100,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             schedule: this.schedule,
             timeZone: this.timeZone,
             scheduleDescription: this.scheduleDescription,
+            image: this.image,
         });
     }
 

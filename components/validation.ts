@@ -2,6 +2,7 @@ import * as rules from "./rules";
 import { cronProblem, keepSpanDays, timeZoneProblem } from "./schedule";
 import { BackupSettings, Draft, isKnown, Unknown } from "./settings";
 import { SqlServerBackupArgs } from "./args";
+import { imageProblems } from "./image";
 import { passwordVariable } from "./naming";
 import { peek } from "./resolve";
 
@@ -96,6 +97,7 @@ export function structuralProblems(args: SqlServerBackupArgs): Problem[] {
         // rather than accept a target and silently deploy nothing.
         list.add("target", `kind "${args.target.kind}" is not deployed by this version yet; leave target out to provision storage and render the config only.`);
     }
+    if (args.image !== undefined) list.problems.push(...imageProblems(args.image));
     if (args.localCopies !== undefined) list.check("localCopies", args.localCopies, (v) => rules.wholeNumberProblem(v, 0, 1000));
     return list.problems;
 }

@@ -12,6 +12,7 @@
 //	SQLPACKAGE_DOUBLE_ARGV_FILE     append the argv as one JSON array per line
 //	SQLPACKAGE_DOUBLE_SIZE          bytes of payload in the exported zip (default 1 MiB)
 //	SQLPACKAGE_DOUBLE_EXIT          exit with this code after parsing (simulate a failure)
+//	SQLPACKAGE_DOUBLE_EXPORT_COPY   on Export, also copy the bacpac written to this path
 //	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
 //	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
 //	                                when set, a different value fails the login as SQL Server would
@@ -185,6 +186,9 @@ func export(params map[string]string) {
 	if err := out.Close(); err != nil {
 		fail("cannot close %s: %v", target, err)
 	}
+	if copyTo := os.Getenv("SQLPACKAGE_DOUBLE_EXPORT_COPY"); copyTo != "" {
+		copyFile(target, copyTo)
+	}
 	fmt.Printf("Successfully exported database and saved it to file '%s'.\n", target)
 }
 
@@ -196,13 +200,26 @@ func importBacpac(params map[string]string) {
 		fail("The file '%s' is not a valid bacpac: %v", source, err)
 	}
 	if copyTo := os.Getenv("SQLPACKAGE_DOUBLE_IMPORT_COPY"); copyTo != "" {
-		in, _ := os.Open(source)
-		out, err := os.Create(copyTo)
-		if err != nil {
-			fail("cannot copy the imported bacpac: %v", err)
-		}
-		io.Copy(out, in)
-		out.Close()
+		copyFile(source, copyTo)
 	}
 	fmt.Printf("Successfully imported database to '%s'.\n", params["TargetDatabaseName"])
+}
+
+// copyFile copies from to to, for tests that compare bytes.
+func copyFile(from, to string) {
+	in, err := os.Open(from)
+	if err != nil {
+		fail("cannot open %s: %v", from, err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		fail("cannot create %s: %v", to, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		fail("cannot copy to %s: %v", to, err)
+	}
+	if err := out.Close(); err != nil {
+		fail("cannot close %s: %v", to, err)
+	}
 }

@@ -1,0 +1,252 @@
+import * as assert from "assert";
+import { execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { renderGoBackupConfig } from "../../components/gobackupConfig";
+import { secretProblem } from "../../components/rules";
+import { BackupSettings } from "../../components/settings";
+import { MinioServer } from "./helpers/minio";
+import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
+import { findTool, requireTools } from "./helpers/tools";
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, "../..");
+
+interface Exit {
+    code: number;
+    output: string;
+}
+
+/**
+ * What the component renders, run by GoBackup's real engine against a real MinIO,
+ * with sqlpackage replaced by a TEST DOUBLE (SQL Server cannot run here).
+ *
+ * GoBackup's Go module is not served by this environment's module proxy, so CI has
+ * no engine to run: the suite skips there with that reason unless REQUIRE_GOBACKUP=1.
+ * Put a GoBackup v3.1.1 binary (its release tarball) on PATH, or GOBACKUP_BIN, to run it.
+ */
+describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST DOUBLE", function () {
+    this.timeout(240000);
+    let minio: MinioServer;
+    let user: ProvisionedBackupUser;
+    let work: string;
+    let bin: string;
+    let gobackup: string;
+
+    before(async function () {
+        const found = process.env.GOBACKUP_BIN ?? findTool("gobackup");
+        const version = found ? await run(found, ["-v"]).then((r) => r.stdout, () => "") : "";
+        if (!found || /double/.test(version)) {
+            const reason = "no GoBackup engine: its Go module is not served by this environment's module proxy; put a GoBackup v3.1.1 binary on PATH or in GOBACKUP_BIN";
+            if (process.env.REQUIRE_GOBACKUP === "1") throw new Error(reason);
+            console.log(`    skipped: ${reason}`);
+            this.skip();
+        }
+        gobackup = found!;
+        const tools = requireTools(this, ["minio", "mc", "go"]);
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
+        bin = path.join(work, "bin");
+        fs.mkdirSync(bin);
+        await run("go", ["build", "-o", path.join(bin, "sqlpackage"), "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double") });
+        fs.symlinkSync(gobackup, path.join(bin, "gobackup"));
+        minio = new MinioServer(tools.minio, tools.mc);
+        await minio.start();
+        user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
+    });
+
+    after(async () => minio?.remove());
+
+    function settings(overrides: Partial<BackupSettings["storage"]> = {}, keep = 2): BackupSettings {
+        return {
+            databases: [{ name: "orders", host: "sql.internal", port: 14330, database: "Orders", username: "backup_user", trustServerCertificate: true, extraArgs: ["/p:CompressionOption=Fast"] }],
+            schedule: { cron: "* * * * *", timeZone: "Etc/UTC" },
+            storage: {
+                endpoint: minio.endpoint,
+                region: "us-east-1",
+                bucket: user.bucket,
+                prefix: user.prefix,
+                keep,
+                timeoutSeconds: 30,
+                maxRetries: 0,
+                retentionDays: 30,
+                noncurrentVersionRetentionDays: 7,
+                ...overrides,
+            },
+            webUi: { enabled: false, port: 2703 },
+            workdir: path.join(work, "workdir"),
+            localCopy: { path: path.join(work, "workdir", "archives"), keep: 2 },
+        };
+    }
+
+    function writeConfig(s: BackupSettings): string {
+        const file = path.join(work, `gobackup-${Date.now()}.yml`);
+        fs.writeFileSync(file, renderGoBackupConfig(s).yaml, { mode: 0o600 });
+        return file;
+    }
+
+    function engineEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+        return {
+            PATH: `${bin}:${process.env.PATH}`,
+            HOME: work,
+            GOBACKUP_DIR: path.join(work, ".gobackup"),
+            MINIO_ACCESS_KEY: user.accessKey,
+            MINIO_SECRET_KEY: user.secretKey,
+            MSSQL_PASSWORD_ORDERS: "Orders-Pa55",
+            EXPECT_PASSWORD: extra.MSSQL_PASSWORD_ORDERS ?? "Orders-Pa55",
+            SQLPACKAGE_DOUBLE_ARGV_FILE: path.join(work, "argv.jsonl"),
+            SQLPACKAGE_DOUBLE_EXPORT_COPY: path.join(work, "exported.bacpac"),
+            SQLPACKAGE_DOUBLE_SIZE: "300000",
+            ...extra,
+        };
+    }
+
+    function perform(config: string, extra: Record<string, string> = {}): Promise<Exit> {
+        return new Promise((resolve) => {
+            const child = spawn(gobackup, ["perform", "--config", config], { env: engineEnv(extra) });
+            let output = "";
+            child.stdout.on("data", (d) => (output += d));
+            child.stderr.on("data", (d) => (output += d));
+            child.on("exit", (code) => resolve({ code: code ?? 1, output }));
+        });
+    }
+
+    async function archives(dbName = "orders"): Promise<string[]> {
+        const listing = await minio.mcOk(["ls", "--json", `admin/${user.bucket}/${user.prefix}/${dbName}/`]);
+        return listing
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line).key as string)
+            .filter((key) => key.endsWith(".tar"))
+            .sort();
+    }
+
+    const lastArgv = (): string[] => {
+        const lines = fs.readFileSync(path.join(work, "argv.jsonl"), "utf8").trim().split("\n");
+        return JSON.parse(lines[lines.length - 1]);
+    };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it("lands a backup at <prefix>/<db>/<timestamp>.tar holding the exported bacpac byte for byte", async () => {
+        const result = await perform(writeConfig(settings()));
+        assert.strictEqual(result.code, 0, result.output);
+        const [archive] = await archives();
+        assert.match(archive, /^\d{4}\.\d{2}\.\d{2}\.\d{2}\.\d{2}\.\d{2}\.tar$/);
+        const tarFile = path.join(work, "downloaded.tar");
+        await minio.mcOk(["cp", `admin/${user.bucket}/${user.prefix}/orders/${archive}`, tarFile]);
+        const extracted = path.join(work, "extracted");
+        fs.mkdirSync(extracted, { recursive: true });
+        await run("tar", ["-xf", tarFile, "-C", extracted]);
+        const bacpac = path.join(extracted, "orders", "mssql", "orders", "Orders.bacpac");
+        assert.ok(fs.existsSync(bacpac), "bacpac at orders/mssql/orders/Orders.bacpac");
+        assert.ok(fs.readFileSync(bacpac).equals(fs.readFileSync(path.join(work, "exported.bacpac"))));
+    });
+
+    it("hands sqlpackage the right server, port, database, user, password and TrustServerCertificate", () => {
+        assert.deepStrictEqual(lastArgv().slice(0, 7), [
+            "/Action:Export",
+            "/SourceDatabaseName:Orders",
+            "/SourceUser:backup_user",
+            "/SourcePassword:Orders-Pa55",
+            "/SourceServerName:sql.internal,14330",
+            "/SourceTrustServerCertificate:True",
+            "/p:CompressionOption=Fast",
+        ]);
+    });
+
+    it("keeps exactly the newest two archives with keep: 2 over four runs, with the backup user's own credentials", async () => {
+        const config = writeConfig(settings());
+        for (let i = 0; i < 4; i++) {
+            await sleep(1100); // archive names have one-second resolution
+            const result = await perform(config);
+            assert.strictEqual(result.code, 0, result.output);
+        }
+        const kept = await archives();
+        assert.strictEqual(kept.length, 2, `kept ${kept.join(", ")}`);
+    });
+
+    it("carries every character the validator allows in a password through to sqlpackage unchanged", async () => {
+        const password = "!#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~$HOME$$x";
+        assert.strictEqual(secretProblem(password), undefined);
+        const result = await perform(writeConfig(settings()), { MSSQL_PASSWORD_ORDERS: password });
+        assert.strictEqual(result.code, 0, result.output);
+        assert.strictEqual(lastArgv()[3], `/SourcePassword:${password}`);
+    });
+
+    it("shows that a password the validator rejects really is mangled by GoBackup", async () => {
+        for (const password of ["tab\\there", "two words"]) {
+            assert.ok(secretProblem(password), `the validator should reject ${JSON.stringify(password)}`);
+            await perform(writeConfig(settings()), { MSSQL_PASSWORD_ORDERS: password, EXPECT_PASSWORD: password });
+            const argv = lastArgv();
+            assert.ok(!argv.includes(`/SourcePassword:${password}`), `${JSON.stringify(password)} arrived intact: ${JSON.stringify(argv)}`);
+        }
+    });
+
+    it("exits non-zero naming the cause on a wrong MinIO secret, and keeps the local copy", async () => {
+        const localBefore = fs.readdirSync(path.join(work, "workdir", "archives", "orders")).length;
+        await sleep(1100);
+        const result = await perform(writeConfig(settings()), { MINIO_SECRET_KEY: "wrong-secret-key-0123456789" });
+        assert.notStrictEqual(result.code, 0);
+        assert.match(result.output, /SignatureDoesNotMatch/);
+        const local = fs.readdirSync(path.join(work, "workdir", "archives", "orders"));
+        assert.ok(local.length >= Math.min(localBefore, 1), "local copies kept");
+        assert.ok(local.some((f) => f.endsWith(".tar")));
+    });
+
+    it("exits non-zero naming the cause when the bucket is missing", async () => {
+        const result = await perform(writeConfig(settings({ bucket: "no-such-bucket" })));
+        assert.notStrictEqual(result.code, 0);
+        assert.match(result.output, /NoSuchBucket|AccessDenied|Access Denied/);
+    });
+
+    it("exits non-zero naming the cause when MinIO is down, and keeps the local copy", async () => {
+        await minio.stop();
+        try {
+            await sleep(1100);
+            const result = await perform(writeConfig(settings({ maxRetries: 0, timeoutSeconds: 5 })));
+            assert.notStrictEqual(result.code, 0);
+            assert.match(result.output, /connection refused|connect/i);
+            const newest = fs.readdirSync(path.join(work, "workdir", "archives", "orders")).sort().pop()!;
+            assert.ok(Date.now() - fs.statSync(path.join(work, "workdir", "archives", "orders", newest)).mtimeMs < 60000, "this run's archive is on disk");
+        } finally {
+            await minio.start();
+        }
+    });
+
+    it("fires on its schedule: gobackup run with a per-minute cron makes two backups", async function () {
+        this.timeout(200000);
+        const before = (await archives("sched")).length;
+        const s = settings({}, 10);
+        s.databases[0] = { ...s.databases[0], name: "sched" };
+        const child = spawn(gobackup, ["run", "--config", writeConfig(s)], { env: engineEnv({ MSSQL_PASSWORD_SCHED: "Orders-Pa55" }) });
+        try {
+            const deadline = Date.now() + 190000;
+            while (Date.now() < deadline && (await archives("sched")).length < before + 2) await sleep(2000);
+        } finally {
+            child.kill("SIGTERM");
+        }
+        assert.ok((await archives("sched")).length >= before + 2);
+    });
+
+    it("is driven by the image's entrypoint with RUN_MODE=once (run directly, outside Docker)", async () => {
+        const env = {
+            ...engineEnv({}),
+            RUN_MODE: "once",
+            SKIP_PREFLIGHT: "0",
+            GOBACKUP_CONFIG: path.join(work, "none.yml"),
+            GOBACKUP_WORKDIR: path.join(work, "entrypoint-work"),
+            MSSQL_HOST: "sql.internal",
+            MSSQL_DATABASE: "Orders",
+            MSSQL_PASSWORD: "Orders-Pa55",
+            MINIO_ENDPOINT: minio.endpoint,
+            MINIO_BUCKET: user.bucket,
+            MINIO_PATH: user.prefix,
+            PREFLIGHT_TARGETS: `127.0.0.1:${minio.port}`,
+        };
+        const { stdout } = await run("bash", [path.join(REPO, "image/entrypoint.sh")], { env });
+        assert.match(stdout, /backup finished successfully/);
+        assert.strictEqual((await archives("main")).length, 1);
+    });
+});
