@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import type * as docker from "@pulumi/docker";
+import type * as k8s from "@pulumi/kubernetes";
 import type * as minio from "@pulumi/minio";
 
 /**
@@ -165,11 +167,63 @@ export type ImageArgs = { build?: ImageBuildArgs } | { /** Prebuilt image, ideal
 /** Run the schedule as a long-running container on one Docker host. */
 export interface DockerTargetArgs {
     kind: "docker";
+    /** Docker provider (e.g. a remote host over SSH). Default: the ambient one. */
+    provider?: docker.Provider;
+    /** Container name. Default `<component name>-backup`. */
+    containerName?: string;
+    /** Networks to attach the container to (by name), e.g. the one SQL Server and MinIO are on. */
+    networks?: pulumi.Input<string>[];
+    /** Named volume for the workdir (staging, local copies, GoBackup's state). Default `<component name>-workdir`. */
+    volumeName?: string;
+    /** Seconds `pulumi up` waits for the container to report healthy before failing. Default 300. */
+    waitTimeoutSeconds?: number;
+    /** json-file log rotation. Default `{ maxSize: "10m", maxFiles: 5 }`. */
+    logRotation?: { maxSize: string; maxFiles: number };
 }
 
-/** Run the schedule as a Kubernetes CronJob. */
+/** Egress the optional NetworkPolicy allows besides DNS. */
+export interface NetworkPolicyArgs {
+    /** CIDRs of the SQL Server(s); the ports come from the databases. */
+    sqlServerCidrs: string[];
+    /** CIDRs of MinIO; the port comes from storage.endpoint. */
+    minioCidrs: string[];
+}
+
+/** Run the schedule as a Kubernetes CronJob (`RUN_MODE=once` per Job). */
 export interface KubernetesTargetArgs {
     kind: "kubernetes";
+    /** Namespace of every object. */
+    namespace: pulumi.Input<string>;
+    /** Kubernetes provider. Default: the ambient one (current kubeconfig context). */
+    provider?: k8s.Provider;
+    /** Container resources. Default requests cpu 250m / memory 1Gi, limit memory 4Gi. */
+    resources?: {
+        requests?: { cpu?: string; memory?: string };
+        limits?: { cpu?: string; memory?: string };
+    };
+    /**
+     * Size of the emptyDir staging the export (about the size of the data, FACTS).
+     * Default 20Gi. Ignored when `persistentVolumeClaim` is set.
+     */
+    workdirSizeLimit?: string;
+    /** Name of an existing PVC to use as the workdir instead of an emptyDir (local copies then survive Jobs). */
+    persistentVolumeClaim?: string;
+    /** Seconds after a missed schedule a Job may still start. Default 600. */
+    startingDeadlineSeconds?: number;
+    /** Seconds a backup Job may run before it is killed. Default 21600 (6 h). */
+    activeDeadlineSeconds?: number;
+    /** Retries of a failed backup Job. Default 1. */
+    backoffLimit?: number;
+    /** Seconds finished Jobs are kept. Default 604800 (7 days). */
+    ttlSecondsAfterFinished?: number;
+    /** Successful and failed Jobs kept in history. Default 3 and 5. */
+    historyLimits?: { successful?: number; failed?: number };
+    /** Pause the schedule without deleting anything. Default false. */
+    suspend?: boolean;
+    /** Restrict the backup pod's egress to SQL Server, MinIO and DNS (and deny ingress). Off by default. */
+    networkPolicy?: NetworkPolicyArgs;
+    /** Image pull secrets for a private registry. */
+    imagePullSecrets?: string[];
 }
 
 /** Where the schedule runs; discriminated by `kind`. */
@@ -199,6 +253,7 @@ export interface SqlServerBackupArgs {
     /**
      * Where the schedule runs. Left out, the component provisions storage and
      * renders the configuration only (see its outputs) for you to run elsewhere.
+     * A target needs `image` (built or a reference).
      */
     target?: TargetArgs;
 }

@@ -175,3 +175,10 @@ export function userNameProblem(name: string): string | undefined {
     }
     return undefined;
 }
+
+export function cidrProblem(cidr: string): string | undefined {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (v4 && v4.slice(1, 5).every((o) => Number(o) <= 255) && Number(v4[5]) <= 32) return undefined;
+    if (/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr) && cidr.includes(":")) return undefined;
+    return `"${cidr}" must be a CIDR block such as "10.0.5.0/24".`;
+}

@@ -4,6 +4,9 @@ import { SqlServerBackupArgs } from "./args";
 import { ENV } from "./defaults";
 import { renderGoBackupConfig } from "./gobackupConfig";
 import { backupImage } from "./image";
+import { OperatorCommands } from "./deployment";
+import { deployTarget } from "./target";
+import { PACKAGE_VERSION } from "./version";
 import { childName, passwordVariable } from "./naming";
 import { DEFAULT_LOCAL_COPIES, peek, peekSecrets, secretTree, settingsTree } from "./resolve";
 import { describeSchedule } from "./schedule";
@@ -45,6 +48,10 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly scheduleDescription: pulumi.Output<string>;
     /** The image reference a deployment runs (undefined when no image arg is given). */
     public readonly image: pulumi.Output<string | undefined>;
+    /** Name of the deployed container or CronJob (undefined without a target). */
+    public readonly deployedName: pulumi.Output<string | undefined>;
+    /** Copy-paste commands: run a backup now, follow logs, see health (undefined without a target). */
+    public readonly commands: pulumi.Output<OperatorCommands | undefined>;
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
 
@@ -88,7 +95,14 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         this.timeZone = settings.apply((s) => s.schedule.timeZone);
         this.scheduleDescription = settings.apply((s) => describeSchedule(s.schedule.cron, s.schedule.timeZone));
         this.settings = settings;
-        this.image = args.image ? backupImage(name, args.image, this) : pulumi.output(undefined);
+        const image = args.image ?? (args.target ? { build: {} } : undefined);
+        const imageRef = image ? backupImage(name, image, this) : undefined;
+        this.image = imageRef ?? pulumi.output(undefined);
+        const deployed = args.target && imageRef
+            ? deployTarget(name, args.target, { image: imageRef, config: this.config, environment, settings, version: PACKAGE_VERSION }, this)
+            : undefined;
+        this.deployedName = deployed?.name ?? pulumi.output(undefined);
+        this.commands = deployed?.commands ?? pulumi.output(undefined);
 
         this.registerOutputs({
             bucket: this.bucket,
@@ -101,6 +115,8 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             timeZone: this.timeZone,
             scheduleDescription: this.scheduleDescription,
             image: this.image,
+            deployedName: this.deployedName,
+            commands: this.commands,
         });
     }
 

@@ -92,12 +92,17 @@ export function structuralProblems(args: SqlServerBackupArgs): Problem[] {
         }
     }
     if (userName !== undefined) list.check("storage.userName", userName, rules.userNameProblem);
-    if (args.target !== undefined) {
-        // Declared so the API's shape is settled; deploying arrives with the targets. Refuse
-        // rather than accept a target and silently deploy nothing.
-        list.add("target", `kind "${args.target.kind}" is not deployed by this version yet; leave target out to provision storage and render the config only.`);
+    if (args.target?.kind === "kubernetes" && args.target.networkPolicy) {
+        const policy = args.target.networkPolicy;
+        [...policy.sqlServerCidrs.map((c, i) => [`target.networkPolicy.sqlServerCidrs[${i}]`, c]), ...policy.minioCidrs.map((c, i) => [`target.networkPolicy.minioCidrs[${i}]`, c])].forEach(
+            ([field, cidr]) => list.check(field, cidr, rules.cidrProblem),
+        );
+        if (policy.sqlServerCidrs.length === 0 || policy.minioCidrs.length === 0) {
+            list.add("target.networkPolicy", "needs at least one CIDR for SQL Server and one for MinIO, or the backup cannot reach them.");
+        }
     }
-    if (args.image !== undefined) list.problems.push(...imageProblems(args.image));
+    const image = args.image ?? (args.target ? { build: {} } : undefined);
+    if (image !== undefined) list.problems.push(...imageProblems(image));
     if (args.localCopies !== undefined) list.check("localCopies", args.localCopies, (v) => rules.wholeNumberProblem(v, 0, 1000));
     return list.problems;
 }

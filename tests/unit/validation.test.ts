@@ -60,7 +60,11 @@ const BAD_INPUTS: Case[] = [
     }, /does not own/],
     ["a region with capitals", "storage.region", (a) => (a.storage.region = "US-East"), /region/],
     ["a web UI port of 0", "webUi.port", (a) => (a.webUi = { enabled: true, port: 0 }), /1 to 65535/],
-    ["a target this version does not deploy yet", "target", (a) => (a.target = { kind: "docker" }), /not deployed by this version/],
+    ["a target without a pinned image", "image.build.sqlpackage.sha256", (a) => (a.target = { kind: "docker" }), /no SHA-256 is pinned/],
+    ["a NetworkPolicy CIDR that is not one", "target.networkPolicy.minioCidrs[0]", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServerCidrs: ["10.0.5.0/24"], minioCidrs: ["minio.svc"] } };
+    }, /CIDR block/],
     ["negative local copies", "localCopies", (a) => (a.localCopies = -1), /0 to 1000/],
 ];
 

@@ -19,6 +19,11 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
         case "docker:index/image:Image":
             return { repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"d".repeat(64)}` };
         default:
+            if (type.startsWith("kubernetes:")) {
+                // The provider auto-names objects without metadata.name: <name>-<random suffix>.
+                const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+                return { metadata: { ...metadata, name: metadata.name ?? `${name}-0a1b2c3d` } };
+            }
             return {};
     }
 }
