@@ -1,43 +1,67 @@
 /**
  * This repository's own Pulumi program: one SqlServerBackup configured from stack
- * config (keys, types and defaults are declared in Pulumi.yaml). Other teams import
- * the library from `components/` (the npm package) instead; see stacks/.
+ * config (keys, types and defaults are declared in Pulumi.yaml). With
+ * `embedded: true` (the dev stack) it also runs MinIO and SQL Server on the local
+ * Docker engine and backs those up. Other teams import the library instead; see
+ * stacks/kubernetes-production.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SqlServerBackup } from "./components";
+import { ImageArgs, SqlServerBackup, TargetArgs } from "./components";
+import { localServices } from "./program/localServices";
 
 const config = new pulumi.Config();
+const name = config.get("name") ?? "sqlserver";
+const embedded = config.getBoolean("embedded") ?? false;
+const local = embedded ? localServices(name, config.getNumber("minioHostPort") ?? 9000) : undefined;
 
-const backup = new SqlServerBackup(config.get("name") ?? "sqlserver", {
+const imageRef = config.get("imageRef");
+const imageArgs: ImageArgs = imageRef ? { ref: imageRef } : { build: {} };
+
+const targetKind = config.get("target") ?? "docker";
+let target: TargetArgs | undefined;
+// Embedded: the first backup runs at start, so `pulumi up` ends with a backup in the bucket.
+if (targetKind === "docker") target = { kind: "docker", networks: local ? [local.network] : undefined, backupOnStart: embedded };
+else if (targetKind === "kubernetes") target = { kind: "kubernetes", namespace: config.get("namespace") ?? "default" };
+else if (targetKind !== "none") throw new Error(`config target: "${targetKind}" must be docker, kubernetes or none.`);
+
+const backup = new SqlServerBackup(name, {
     databases: [
         {
             name: config.get("databaseKey") ?? "main",
-            host: config.require("sqlHost"),
+            host: local?.sqlHost ?? config.require("sqlHost"),
             port: config.getNumber("sqlPort"),
-            database: config.require("sqlDatabase"),
+            database: local?.sqlDatabase ?? config.require("sqlDatabase"),
             username: config.get("sqlUser"),
-            password: config.requireSecret("sqlPassword"),
+            password: local?.sqlPassword ?? config.requireSecret("sqlPassword"),
             trustServerCertificate: config.getBoolean("trustServerCertificate"),
         },
     ],
     schedule: { cron: config.get("cron"), timeZone: config.get("timeZone") },
     storage: {
-        endpoint: config.require("minioEndpoint"),
+        endpoint: local?.minioEndpoint ?? config.require("minioEndpoint"),
         admin: {
-            server: config.get("minioServer"),
-            user: config.require("minioAdminUser"),
-            password: config.requireSecret("minioAdminPassword"),
+            server: local?.minioServer ?? config.get("minioServer"),
+            user: local?.minioAdminUser ?? config.require("minioAdminUser"),
+            password: local?.minioAdminPassword ?? config.requireSecret("minioAdminPassword"),
         },
         bucket: { name: config.get("bucket"), retentionDays: config.getNumber("retentionDays") },
         prefix: config.get("prefix"),
         keep: config.getNumber("keep"),
     },
+    image: target ? imageArgs : undefined,
+    target,
 });
 
+/** Where backups land. */
+export const backupLocation = pulumi.interpolate`s3://${backup.bucket}/${backup.prefix}/`;
 export const bucket = backup.bucket;
 export const prefix = backup.prefix;
 export const accessKeyId = backup.accessKeyId;
 export const secretAccessKey = backup.secretAccessKey;
 export const schedule = backup.scheduleDescription;
+export const image = backup.image;
+export const deployed = backup.deployedName;
+/** Run a backup now, follow logs, see health. */
+export const commands = backup.commands;
 export const environmentVariableNames = backup.environmentVariableNames;
 export const gobackupConfig = backup.config;

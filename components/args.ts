@@ -177,6 +177,12 @@ export interface DockerTargetArgs {
     volumeName?: string;
     /** Seconds `pulumi up` waits for the container to report healthy before failing. Default 300. */
     waitTimeoutSeconds?: number;
+    /**
+     * Run one backup when the container starts, before the schedule. The container
+     * reports healthy only after it succeeded, so `pulumi up` (which waits for
+     * healthy) ends with a backup in the bucket, or fails. Default false.
+     */
+    backupOnStart?: boolean;
     /** json-file log rotation. Default `{ maxSize: "10m", maxFiles: 5 }`. */
     logRotation?: { maxSize: string; maxFiles: number };
 }

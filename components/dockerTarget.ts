@@ -54,7 +54,11 @@ export function deployDockerTarget(name: string, target: DockerTargetArgs, input
             image: inputs.image,
             restart: "unless-stopped",
             // Secret as a whole: the env carries passwords and keys.
-            envs: pulumi.secret(pulumi.all([inputs.environment, inputs.settings]).apply(([env, s]) => dockerEnvs(env, plainEnvironment(s, "daemon")))),
+            envs: pulumi.secret(
+                pulumi.all([inputs.environment, inputs.settings]).apply(([env, s]) =>
+                    dockerEnvs(env, { ...plainEnvironment(s, "daemon"), ...(target.backupOnStart ? { BACKUP_ON_START: "1" } : {}) }),
+                ),
+            ),
             uploads: [{ file: CONFIG_PATH, content: inputs.config, owner: String(IMAGE_UID), group: String(IMAGE_UID), permissions: "0440" }],
             volumes: [{ volumeName: volume.name, containerPath: WORKDIR_PATH }],
             healthcheck: {

@@ -45,7 +45,7 @@ function adminProvider(
     if (args.provider) return args.provider;
     const admin = args.admin!;
     return new minio.Provider(
-        childName(name, "minio"),
+        childName(name, "minio-admin"),
         {
             minioServer: admin.server ?? settings.apply((s) => serverFromEndpoint(s.endpoint)),
             minioUser: admin.user,

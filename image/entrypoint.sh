@@ -294,7 +294,20 @@ prepare() {
     ACTIVE_CONFIG="$config"
     # The models the health check watches, and when this container started.
     sed -n '/^models:/,/^[^ #]/{s/^  \([a-z][a-z0-9_-]*\):[[:space:]]*$/\1/p}' "$config" >"$GOBACKUP_DIR/models"
-    date +%s >"$GOBACKUP_DIR/started-at"
+    rm -f "$GOBACKUP_DIR/started-at"
+}
+
+# One backup now; returns GoBackup's status.
+perform_once() {
+    local status=0
+    log INFO "running one backup now."
+    gobackup perform --config "$ACTIVE_CONFIG" || status=$?
+    if ((status == 0)); then
+        log INFO "backup finished successfully."
+    else
+        log ERROR "backup failed (gobackup exit status $status); see GoBackup's messages above."
+    fi
+    return "$status"
 }
 
 main() {
@@ -313,18 +326,19 @@ main() {
             ;;
         once)
             preflight
-            log INFO "running one backup now."
             local status=0
-            gobackup perform --config "$ACTIVE_CONFIG" || status=$?
-            if ((status == 0)); then
-                log INFO "backup finished successfully."
-            else
-                log ERROR "backup failed (gobackup exit status $status); see GoBackup's messages above."
-            fi
+            perform_once || status=$?
             exit "$status"
             ;;
         daemon)
             preflight
+            if [[ "${BACKUP_ON_START:-0}" == "1" ]]; then
+                # The health check counts from here: healthy only after this backup succeeded.
+                local status=0
+                perform_once || status=$?
+                ((status == 0)) || exit "$status"
+            fi
+            date +%s >"$GOBACKUP_DIR/started-at"
             log INFO "starting GoBackup's scheduler."
             exec gobackup run --config "$ACTIVE_CONFIG"
             ;;

@@ -260,8 +260,30 @@ EOF
     [[ "${lines[0]}" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\ INFO\  ]]
 }
 
-@test "health check: healthy after start, unhealthy once the last success is older than the limit" {
+@test "health check: unhealthy before the daemon starts" {
     run "$ENTRYPOINT" check
+    run "$HEALTHCHECK"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"has not started GoBackup"* ]]
+}
+
+@test "BACKUP_ON_START=1 backs up before the scheduler starts, and a failure stops the container unhealthy" {
+    export BACKUP_ON_START=1 GOBACKUP_DOUBLE_EXIT=6
+    run "$ENTRYPOINT" daemon
+    [ "$status" -eq 6 ]
+    [ "$(grep -c 'args=perform' "$GOBACKUP_DOUBLE_LOG")" -eq 1 ]
+    ! grep -q 'args=run' "$GOBACKUP_DOUBLE_LOG"
+    run "$HEALTHCHECK"
+    [ "$status" -eq 1 ]
+    export GOBACKUP_DOUBLE_EXIT=0
+    run "$ENTRYPOINT" daemon
+    grep -q 'args=run' "$GOBACKUP_DOUBLE_LOG"
+    run "$HEALTHCHECK"
+    [ "$status" -eq 0 ]
+}
+
+@test "health check: healthy after start, unhealthy once the last success is older than the limit" {
+    run "$ENTRYPOINT" daemon
     export BACKUP_MAX_AGE_SECONDS=100
     run "$HEALTHCHECK"
     [ "$status" -eq 0 ]

@@ -10,7 +10,7 @@ if ((${#missing[@]} > 0)); then
     exit 1
 fi
 
-mapfile -t scripts < <(git ls-files -co --exclude-standard -- '*.sh' 'tests/doubles/gobackup-double' | sort -u)
+mapfile -t scripts < <(git ls-files -co --exclude-standard -- '*.sh' '.ci/run' 'tests/doubles/gobackup-double' | sort -u)
 echo "shellcheck: ${#scripts[@]} scripts"
 shellcheck -x "${scripts[@]}"
 bats tests/scripts

@@ -25,7 +25,7 @@ describe("SqlServerBackup (mocked engine)", () => {
             "minio:index/ilmPolicy:IlmPolicy::orders-lifecycle",
             "minio:index/s3Bucket:S3Bucket::orders-bucket",
             "minio:index/s3BucketVersioning:S3BucketVersioning::orders-versioning",
-            "pulumi:providers:minio::orders-minio",
+            "pulumi:providers:minio::orders-minio-admin",
             "random:index/randomPassword:RandomPassword::orders-secret-key",
             `${SQLSERVER_BACKUP_TYPE}::orders`,
         ]);

@@ -28,18 +28,41 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     }
 }
 
+/** Parent URN of each registration, read off the engine requests (setMocks does not pass it on). */
+const parentUrns = new Map<string, string>();
+let patched = false;
+function recordParents(): void {
+    if (patched) return;
+    patched = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    const register = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = function (req: { getType(): string; getName(): string; getParent(): string }, callback: unknown) {
+        parentUrns.set(`${req.getType()}::${req.getName()}`, req.getParent());
+        return register.call(this, req, callback);
+    };
+}
+
+/** The name of a resource's parent ("" for none), from its parent URN. */
+export function parentOf(resource: { type: string; name: string }): string {
+    const urn = parentUrns.get(`${resource.type}::${resource.name}`) ?? "";
+    return urn === "" ? "" : urn.slice(urn.lastIndexOf("::") + 2);
+}
+
 /**
  * Mocked Pulumi engine for unit tests: records every resource with its inputs.
  * `preview: false` so every Output resolves (under preview, unreturned outputs stay unknown).
  */
-export function useMocks(): RecordedResource[] {
+export function useMocks(project = "sqlserver-backup"): RecordedResource[] {
     const resources: RecordedResource[] = [];
+    recordParents();
     beforeEach(() => {
         resources.length = 0;
+        parentUrns.clear();
         pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
-                    resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parentOf(args) });
                     return {
                         id: `${args.name}-id`,
                         state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
@@ -47,7 +70,7 @@ export function useMocks(): RecordedResource[] {
                 },
                 call: (args) => args.inputs,
             },
-            "sqlserver-backup",
+            project,
             "test",
             false,
         );

@@ -1,0 +1,52 @@
+/**
+ * Example: another team's production stack. It imports the package by name, as
+ * from npm, and runs the backups as a Kubernetes CronJob with a NetworkPolicy.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SqlServerBackup } from "sqlserver-backup";
+
+const config = new pulumi.Config();
+
+const backup = new SqlServerBackup("orders", {
+    databases: [
+        {
+            name: "orders",
+            host: "sql-orders.db.svc.cluster.local",
+            database: "Orders",
+            username: "backup_operator",
+            password: config.requireSecret("ordersPassword"),
+            trustServerCertificate: true,
+            extraArgs: ["/p:CompressionOption=Fast"],
+        },
+        {
+            name: "billing",
+            host: "sql-billing.db.svc.cluster.local",
+            port: 14330,
+            database: "Billing",
+            username: "backup_operator",
+            password: config.requireSecret("billingPassword"),
+        },
+    ],
+    schedule: { cron: "0 1 * * *", timeZone: "Europe/Berlin" },
+    storage: {
+        endpoint: config.require("minioEndpoint"),
+        admin: { user: config.require("minioAdminUser"), password: config.requireSecret("minioAdminPassword") },
+        bucket: { name: "orders-sql-backups", retentionDays: 35, noncurrentVersionRetentionDays: 14 },
+        prefix: "production/sqlserver",
+        keep: 30,
+        userName: "orders-prod-backup",
+    },
+    image: { ref: config.require("image") },
+    target: {
+        kind: "kubernetes",
+        namespace: config.get("namespace") ?? "sql-backups",
+        resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "6Gi" } },
+        workdirSizeLimit: "80Gi",
+        networkPolicy: { sqlServerCidrs: [config.require("sqlServerCidr")], minioCidrs: [config.require("minioCidr")] },
+    },
+});
+
+export const backupLocation = pulumi.interpolate`s3://${backup.bucket}/${backup.prefix}/`;
+export const schedule = backup.scheduleDescription;
+export const cronJob = backup.deployedName;
+export const commands = backup.commands;

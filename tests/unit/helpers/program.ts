@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import Module from "module";
+import * as path from "path";
+import * as YAML from "yaml";
+import { RecordedResource } from "./mocks";
+
+const REPO = path.resolve(__dirname, "../../..");
+
+/** Stack config as the Pulumi CLI would give it: Pulumi.yaml defaults, then the stack file. */
+export function stackConfig(projectDir: string, stack: string, extra: Record<string, string> = {}): { config: Record<string, string>; secretKeys: string[] } {
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, declaration] of Object.entries<{ default?: unknown; secret?: boolean }>(project.config ?? {})) {
+        const full = `${project.name}:${key}`;
+        if (declaration.default !== undefined) config[full] = String(declaration.default);
+        if (declaration.secret) secretKeys.push(full);
+    }
+    const stackFile = YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+    for (const [key, value] of Object.entries(stackFile.config ?? {})) config[key] = String(value);
+    return { config: { ...config, ...extra }, secretKeys };
+}
+
+let aliased = false;
+/** Lets example stacks `import ... from "sqlserver-backup"` resolve to this repository's library, as npm would. */
+function aliasPackage(): void {
+    if (aliased) return;
+    aliased = true;
+    const resolve = (Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string })._resolveFilename;
+    (Module as unknown as { _resolveFilename: unknown })._resolveFilename = function (request: string, ...rest: unknown[]) {
+        return resolve.call(this, request === "sqlserver-backup" ? path.join(REPO, "components/index.ts") : request, ...rest);
+    };
+}
+
+/** Runs a Pulumi program under the mocks with the given config; returns its exports once registrations settle. */
+export async function runProgram(entry: string, config: Record<string, string>, secretKeys: string[], resources: RecordedResource[]): Promise<Record<string, unknown>> {
+    aliasPackage();
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(path.join(REPO, "program")) || key === entry) delete require.cache[key];
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exports = require(entry);
+    let seen = -1;
+    while (seen !== resources.length) {
+        seen = resources.length;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return exports;
+}
+
+const SECRET_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Inputs with every secret replaced by "[secret]" and keys sorted, for a readable, reviewable snapshot. */
+function publicInputs(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(publicInputs);
+    if (value && typeof value === "object") {
+        if (SECRET_KEY in value) return "[secret]";
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort()
+                .map((key) => [key, publicInputs((value as Record<string, unknown>)[key])]),
+        );
+    }
+    return value;
+}
+
+/** The resource graph as YAML: type, name, parent and non-secret inputs, sorted. */
+export function graphSnapshot(resources: RecordedResource[]): string {
+    const entries = [...resources]
+        .sort((a, b) => (a.type + a.name).localeCompare(b.type + b.name))
+        .map((r) => ({ type: r.type, name: r.name, parent: r.parent || "(stack)", inputs: publicInputs(r.inputs) }));
+    return YAML.stringify(entries, { lineWidth: 0 });
+}
+
+/** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it (review the diff like code). */
+export function matchGolden(file: string, actual: string): { expected: string; actual: string } {
+    const golden = path.join(REPO, "tests/golden", file);
+    if (process.env.UPDATE_GOLDEN === "1" || !fs.existsSync(golden)) fs.writeFileSync(golden, actual);
+    return { expected: fs.readFileSync(golden, "utf8"), actual };
+}
