@@ -50,6 +50,12 @@ export function plainEnvironment(settings: BackupSettings, runMode: "daemon" | "
         GOBACKUP_WORKDIR: WORKDIR_PATH,
         PREFLIGHT_TARGETS: preflightTargets(settings),
         BACKUP_MAX_AGE_SECONDS: String(maxBackupAgeSeconds(settings)),
+        // Where backups are, for `list` and `restore` inside the same container or pod.
+        MINIO_ENDPOINT: settings.storage.endpoint,
+        MINIO_BUCKET: settings.storage.bucket,
+        MINIO_REGION: settings.storage.region,
+        MINIO_PATH: settings.storage.prefix,
+        ...(settings.databases.length === 1 ? { BACKUP_NAME: settings.databases[0].name } : {}),
     };
 }
 

@@ -78,10 +78,37 @@ function storages(settings: BackupSettings, db: DatabaseSettings): Record<string
     return result;
 }
 
+/** Command GoBackup runs around each run to write the integrity manifest (image/manifest.sh). */
+export const MANIFEST_COMMAND = "sqlserver-backup-manifest";
+
+/**
+ * before_script/after_script that write `<archive>.manifest.json` next to each archive
+ * that reached the bucket. They read the archive from the local copy, so they come
+ * with it.
+ */
+function manifestScripts(settings: BackupSettings, db: DatabaseSettings): Record<string, string> {
+    if (!settings.localCopy) return {};
+    const { storage } = settings;
+    return {
+        before_script: `${MANIFEST_COMMAND} start ${db.name}`,
+        after_script: [
+            MANIFEST_COMMAND,
+            "finish",
+            db.name,
+            `${settings.localCopy.path}/${db.name}`,
+            storage.endpoint,
+            storage.bucket,
+            databasePath(storage.prefix, db.name),
+            storage.region,
+        ].join(" "),
+    };
+}
+
 function model(settings: BackupSettings, db: DatabaseSettings): Record<string, unknown> {
     return {
         description: `SQL Server database ${db.database} on ${db.host},${db.port}`,
         schedule: { cron: settings.schedule.cron },
+        ...manifestScripts(settings, db),
         databases: { [db.name]: mssqlDatabase(db) },
         compress_with: { type: DEFAULTS.compressWith, filename_format: DEFAULTS.filenameFormat },
         default_storage: REMOTE_STORAGE,

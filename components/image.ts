@@ -10,7 +10,7 @@ import type { Problem } from "./validation";
 /** sqlpackage ships for x64 only, so the image is always linux/amd64 (an unset platform takes the host's). */
 export const IMAGE_PLATFORM = "linux/amd64";
 /** The files of image/ that go into the build context (see image/.dockerignore). */
-const CONTEXT_FILES = ["Dockerfile", ".dockerignore", "fetch-verified.sh", "entrypoint.sh", "healthcheck.sh"];
+const CONTEXT_FILES = ["Dockerfile", ".dockerignore", "fetch-verified.sh", "entrypoint.sh", "healthcheck.sh", "s3.sh", "manifest.sh", "restore.sh"];
 
 /** The package's image/ directory, found from this file whether run from source or from dist/. */
 export function imageDirectory(): string {

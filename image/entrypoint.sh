@@ -2,6 +2,7 @@
 # Entrypoint of the sqlserver-backup image.
 #
 #   entrypoint.sh [once|daemon|check]      (default: $RUN_MODE, else daemon)
+#   entrypoint.sh list|restore              list backups, restore one (see restore.sh)
 #   entrypoint.sh <any other command...>   runs that command (e.g. gobackup -v)
 #
 # It makes sure a backup can never fail silently: every missing variable is named
@@ -185,13 +186,17 @@ validate_render_inputs() {
 # whitespace), so double-quoting is exact; secrets appear only as ${NAME}.
 render_config() {
     local target="$1"
-    local local_storage=""
+    local local_storage="" manifest_scripts=""
     if ((LOCAL_KEEP > 0)); then
         local_storage="
       local:
         type: local
         path: \"$WORKDIR/archives/$BACKUP_NAME\"
         keep: $LOCAL_KEEP"
+        # Integrity manifests read the archive from the local copy (see manifest.sh).
+        manifest_scripts="
+    before_script: \"sqlserver-backup-manifest start $BACKUP_NAME\"
+    after_script: \"sqlserver-backup-manifest finish $BACKUP_NAME $WORKDIR/archives/$BACKUP_NAME $MINIO_ENDPOINT $MINIO_BUCKET $MINIO_PATH/$BACKUP_NAME $MINIO_REGION\""
     fi
     mkdir -p "$(dirname "$target")"
     (
@@ -205,7 +210,7 @@ models:
   $BACKUP_NAME:
     description: "SQL Server database $MSSQL_DATABASE on $MSSQL_HOST,$MSSQL_PORT"
     schedule:
-      cron: "$BACKUP_CRON"
+      cron: "$BACKUP_CRON"$manifest_scripts
     databases:
       $BACKUP_NAME:
         type: mssql
@@ -313,9 +318,14 @@ perform_once() {
 main() {
     local mode="${1:-${RUN_MODE:-daemon}}"
     case "$mode" in
+        list | restore)
+            local var
+            for var in MINIO_ACCESS_KEY MINIO_SECRET_KEY RESTORE_TARGET_PASSWORD; do file_env "$var"; done
+            exec "${RESTORE_COMMAND:-sqlserver-backup-restore}" "$mode"
+            ;;
         once | daemon | check) ;;
         *)
-            (($# > 0)) || die "RUN_MODE must be once, daemon or check, not '$mode'."
+            (($# > 0)) || die "RUN_MODE must be once, daemon, check, list or restore, not '$mode'."
             exec "$@"
             ;;
     esac

@@ -51,6 +51,7 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
         fs.mkdirSync(bin);
         await run("go", ["build", "-o", path.join(bin, "sqlpackage"), "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double") });
         fs.symlinkSync(gobackup, path.join(bin, "gobackup"));
+        fs.symlinkSync(path.join(REPO, "image/manifest.sh"), path.join(bin, "sqlserver-backup-manifest"));
         minio = new MinioServer(tools.minio, tools.mc);
         await minio.start();
         user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
@@ -119,13 +120,19 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
             .split("\n")
             .filter(Boolean)
             .map((line) => JSON.parse(line).key as string)
-            .filter((key) => key.endsWith(".tar"))
+            .filter((key) => key.endsWith(".tar") && !key.includes(".gobackup-state"))
             .sort();
     }
 
+    /** The last export's argv (the manifest hook also calls `sqlpackage /Version`). */
     const lastArgv = (): string[] => {
-        const lines = fs.readFileSync(path.join(work, "argv.jsonl"), "utf8").trim().split("\n");
-        return JSON.parse(lines[lines.length - 1]);
+        const exports = fs
+            .readFileSync(path.join(work, "argv.jsonl"), "utf8")
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as string[])
+            .filter((argv) => argv[0] === "/Action:Export");
+        return exports[exports.length - 1];
     };
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -193,6 +200,21 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
         const local = fs.readdirSync(path.join(work, "workdir", "archives", "orders"));
         assert.ok(local.length >= Math.min(localBefore, 1), "local copies kept");
         assert.ok(local.some((f) => f.endsWith(".tar")));
+    });
+
+    it("writes an integrity manifest through GoBackup's after_script for a backup that succeeded, none for one that failed", async () => {
+        await sleep(1100);
+        const ok = await perform(writeConfig(settings()));
+        assert.strictEqual(ok.code, 0, ok.output);
+        const newest = (await archives()).pop()!;
+        const manifest = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${user.prefix}/orders/${newest}.manifest.json`]));
+        assert.strictEqual(manifest.archive.key, `${user.prefix}/orders/${newest}`);
+        assert.strictEqual(manifest.databases[0].bacpac, "orders/mssql/orders/Orders.bacpac");
+        await sleep(1100);
+        const failed = await perform(writeConfig(settings()), { MINIO_SECRET_KEY: "wrong-secret-key-0123456789" });
+        assert.notStrictEqual(failed.code, 0);
+        const local = fs.readdirSync(path.join(work, "workdir", "archives", "orders")).sort().pop()!;
+        assert.strictEqual((await minio.mc(["stat", `admin/${user.bucket}/${user.prefix}/orders/${local}.manifest.json`])).code, 1, "no manifest for the failed run");
     });
 
     it("exits non-zero naming the cause when the bucket is missing", async () => {

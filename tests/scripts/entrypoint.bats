@@ -74,7 +74,7 @@ refute_secrets_in_output() {
     export RUN_MODE=weekly
     run "$ENTRYPOINT"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"RUN_MODE must be once, daemon or check, not 'weekly'"* ]]
+    [[ "$output" == *"RUN_MODE must be once, daemon, check, list or restore, not 'weekly'"* ]]
 }
 
 @test "any other command is run as given" {
@@ -297,4 +297,41 @@ EOF
     echo '[]' >"$GOBACKUP_WORKDIR/.gobackup/cycler/main_minio.json"
     run "$HEALTHCHECK"
     [ "$status" -eq 0 ]
+}
+
+@test "restore names every missing restore variable before touching the bucket" {
+    ln -s "$REPO/image/restore.sh" "$TMP/bin/sqlserver-backup-restore"
+    run "$ENTRYPOINT" restore
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"missing required environment variable(s): RESTORE_TARGET_HOST RESTORE_TARGET_DATABASE RESTORE_TARGET_PASSWORD"* ]]
+}
+
+@test "restore refuses a target password given twice, and takes it from _FILE" {
+    ln -s "$REPO/image/restore.sh" "$TMP/bin/sqlserver-backup-restore"
+    printf 'Target-Secret' >"$TMP/target-password"
+    export RESTORE_TARGET_PASSWORD=x RESTORE_TARGET_PASSWORD_FILE="$TMP/target-password"
+    run "$ENTRYPOINT" restore
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"both RESTORE_TARGET_PASSWORD and RESTORE_TARGET_PASSWORD_FILE are set"* ]]
+    [[ "$output" != *"Target-Secret"* ]]
+}
+
+@test "restore rejects a backup name that is not one" {
+    ln -s "$REPO/image/restore.sh" "$TMP/bin/sqlserver-backup-restore"
+    export RESTORE_DATABASE="Orders DB"
+    run "$ENTRYPOINT" list
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"RESTORE_DATABASE 'Orders DB' is not a backup name"* ]]
+}
+
+@test "the restore script shows its usage for an unknown command" {
+    run "$REPO/image/restore.sh" nonsense
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"usage:"* ]]
+}
+
+@test "the rendered config runs the manifest hook around each backup" {
+    run "$ENTRYPOINT" check
+    grep -q 'before_script: "sqlserver-backup-manifest start main"' "$GOBACKUP_WORKDIR/.gobackup/gobackup.yml"
+    grep -q "after_script: \"sqlserver-backup-manifest finish main $GOBACKUP_WORKDIR/archives/main http://minio:9000 sql-backups backups/sqlserver/main us-east-1\"" "$GOBACKUP_WORKDIR/.gobackup/gobackup.yml"
 }
