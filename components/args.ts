@@ -235,6 +235,31 @@ export interface KubernetesTargetArgs {
 /** Where the schedule runs; discriminated by `kind`. */
 export type TargetArgs = DockerTargetArgs | KubernetesTargetArgs;
 
+/** A restore run by `pulumi up`: import one backup into a new or empty database. */
+export interface RestoreArgs {
+    /**
+     * Id of this restore (lower-case letters, digits, `-`; up to 20). It names the Job or
+     * container, so a new id runs a new restore; the same id never runs twice.
+     */
+    id: string;
+    /** Which backup: `latest` (default), an archive file name or key, or `before:<time>` (e.g. `before:2026-11-23T02:00:00Z`). */
+    backup?: string;
+    /** Which database's backups (its `name`). Default: the only database. */
+    database?: string;
+    /** The SQL Server and the new or empty database to import into. */
+    target: {
+        host: pulumi.Input<string>;
+        port?: pulumi.Input<number>;
+        database: pulumi.Input<string>;
+        username?: pulumi.Input<string>;
+        /** Pass a secret. */
+        password: pulumi.Input<string>;
+        trustServerCertificate?: pulumi.Input<boolean>;
+    };
+    /** Restore even without a manifest or with a wrong checksum. Default false. */
+    force?: boolean;
+}
+
 /** Arguments of {@link SqlServerBackup}. */
 export interface SqlServerBackupArgs {
     /** The databases to back up; at least one. */
@@ -256,6 +281,8 @@ export interface SqlServerBackupArgs {
     image?: ImageArgs;
     /** GoBackup's web UI (off by default). */
     webUi?: WebUiArgs;
+    /** Run a restore on `pulumi up` (needs a target); see {@link RestoreArgs}. */
+    restore?: RestoreArgs;
     /**
      * Where the schedule runs. Left out, the component provisions storage and
      * renders the configuration only (see its outputs) for you to run elsewhere.

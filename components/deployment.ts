@@ -67,18 +67,64 @@ export interface OperatorCommands {
     logs: string;
     /** See whether backups are healthy. */
     status: string;
+    /** List the backups, with whether a manifest vouches for each. */
+    list: string;
+    /** Restore one (fill in the <...> values; see README "Restore"). */
+    restore: string;
 }
 
+/** Placeholders an operator replaces in the restore command. */
+const RESTORE_PLACEHOLDERS = "RESTORE_DATABASE=<backup-name> RESTORE_TARGET_HOST=<sql-host> RESTORE_TARGET_DATABASE=<new-database> RESTORE_BACKUP=latest";
+
 export function dockerCommands(containerName: string): OperatorCommands {
+    const restoreEnv = RESTORE_PLACEHOLDERS.split(" ")
+        .map((pair) => `-e ${pair}`)
+        .join(" ");
     return {
         backupNow: `docker exec ${containerName} gobackup perform --config ${CONFIG_PATH}`,
         logs: `docker logs --follow --tail 200 ${containerName}`,
         status: `docker inspect --format '{{json .State.Health}}' ${containerName}`,
+        list: `docker exec ${containerName} /entrypoint.sh list`,
+        // The password comes from the caller's environment (-e NAME without a value), not the command line.
+        restore: `RESTORE_TARGET_PASSWORD='<password>' docker exec -e RESTORE_TARGET_PASSWORD ${restoreEnv} ${containerName} /entrypoint.sh restore`,
     };
 }
 
-export function kubernetesCommands(namespace: string, cronJobName: string, componentName: string): OperatorCommands {
+/** `kubectl run` of a one-off pod with the CronJob's image, credentials and settings. */
+function kubectlRun(namespace: string, podName: string, image: string, secretNames: string[], mode: string, env: Record<string, string>): string {
+    const overrides = {
+        spec: {
+            containers: [
+                {
+                    name: podName,
+                    image,
+                    args: [mode],
+                    envFrom: secretNames.map((name) => ({ secretRef: { name } })),
+                    env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                },
+            ],
+        },
+    };
+    return `kubectl --namespace ${namespace} run ${podName}-$(date +%s) --rm -i --restart=Never --image=${image} --overrides='${JSON.stringify(overrides)}'`;
+}
+
+export function kubernetesCommands(
+    namespace: string,
+    cronJobName: string,
+    componentName: string,
+    listing?: { image: string; secretName: string; settings: BackupSettings },
+): OperatorCommands {
+    const where = listing ? plainEnvironment(listing.settings, "once") : {};
+    const storageEnv = Object.fromEntries(Object.entries(where).filter(([key]) => key.startsWith("MINIO_") || key === "BACKUP_NAME"));
+    const restoreEnv = Object.fromEntries(RESTORE_PLACEHOLDERS.split(" ").map((pair) => pair.split("=") as [string, string]));
+    // The target password goes into a Secret from a file, never onto a command line.
+    const targetSecret = `${componentName}-restore-target`;
     return {
+        list: listing ? kubectlRun(namespace, `${componentName}-list`, listing.image, [listing.secretName], "list", storageEnv) : "",
+        restore: listing
+            ? `kubectl --namespace ${namespace} create secret generic ${targetSecret} --from-file=RESTORE_TARGET_PASSWORD=<password-file> && ` +
+              kubectlRun(namespace, `${componentName}-restore`, listing.image, [listing.secretName, targetSecret], "restore", { ...storageEnv, ...restoreEnv })
+            : "",
         backupNow: `kubectl --namespace ${namespace} create job --from=cronjob/${cronJobName} ${cronJobName}-manual-$(date +%s)`,
         logs: `kubectl --namespace ${namespace} logs --selector app.kubernetes.io/instance=${componentName} --tail 200 --prefix`,
         status: `kubectl --namespace ${namespace} get jobs --selector app.kubernetes.io/instance=${componentName} --sort-by=.metadata.creationTimestamp`,

@@ -21,6 +21,8 @@ export interface DeployedTarget {
     /** Name of the container or CronJob. */
     name: pulumi.Output<string>;
     commands: pulumi.Output<OperatorCommands>;
+    /** Objects a restore Job reuses (kubernetes only). */
+    kubernetes?: { serviceAccountName: pulumi.Output<string>; credentialsSecretName: pulumi.Output<string> };
 }
 
 /** The container's environment as `NAME=value` lines, in a stable order. */

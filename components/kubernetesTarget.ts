@@ -64,22 +64,14 @@ export function deployKubernetesTarget(name: string, target: KubernetesTargetArg
         opts,
     );
 
-    const workdir: k8s.types.input.core.v1.Volume = target.persistentVolumeClaim
-        ? { name: "workdir", persistentVolumeClaim: { claimName: target.persistentVolumeClaim } }
-        : { name: "workdir", emptyDir: { sizeLimit: target.workdirSizeLimit ?? KUBERNETES_DEFAULTS.workdirSizeLimit } };
-    const resources = {
-        requests: { ...KUBERNETES_DEFAULTS.requests, ...target.resources?.requests },
-        limits: { ...KUBERNETES_DEFAULTS.limits, ...target.resources?.limits },
-    };
     // Only the variable names come from the secret environment, never values: unsecret
     // so `pulumi preview` shows the CronJob's changes to reviewers.
-    const env = pulumi.unsecret(pulumi.all([inputs.environment, inputs.settings]).apply(([secretEnv, settings]) => [
-        // Secret values by reference only: the CronJob spec never holds a secret.
-        ...Object.keys(secretEnv)
-            .sort()
-            .map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: credentials.metadata.name, key } } })),
-        ...Object.entries(plainEnvironment(settings, "once")).map(([key, value]) => ({ name: key, value })),
-    ]));
+    const env = pulumi.unsecret(
+        pulumi.all([inputs.environment, inputs.settings]).apply(([secretEnv, settings]) => [
+            ...secretEnvFrom(credentials.metadata.name, Object.keys(secretEnv)),
+            ...plainEnv(plainEnvironment(settings, "once")),
+        ]),
+    );
 
     const cronJob = new k8s.batch.v1.CronJob(
         childName(name, "backup"),
@@ -95,59 +87,16 @@ export function deployKubernetesTarget(name: string, target: KubernetesTargetArg
                 suspend: target.suspend ?? false,
                 jobTemplate: {
                     metadata: { labels },
-                    spec: {
-                        backoffLimit: target.backoffLimit ?? KUBERNETES_DEFAULTS.backoffLimit,
-                        activeDeadlineSeconds: target.activeDeadlineSeconds ?? KUBERNETES_DEFAULTS.activeDeadlineSeconds,
-                        ttlSecondsAfterFinished: target.ttlSecondsAfterFinished ?? KUBERNETES_DEFAULTS.ttlSecondsAfterFinished,
-                        template: {
-                            metadata: {
-                                labels,
-                                // A hash of a config that holds no secret values: plain, so reviewers see it change.
-                                annotations: { [CONFIG_CHECKSUM_ANNOTATION]: pulumi.unsecret(inputs.config.apply(configChecksum)) },
-                            },
-                            spec: {
-                                restartPolicy: "Never",
-                                serviceAccountName: serviceAccount.metadata.name,
-                                automountServiceAccountToken: false,
-                                imagePullSecrets: (target.imagePullSecrets ?? []).map((secret) => ({ name: secret })),
-                                securityContext: {
-                                    runAsNonRoot: true,
-                                    runAsUser: IMAGE_UID,
-                                    runAsGroup: IMAGE_UID,
-                                    fsGroup: IMAGE_UID,
-                                    seccompProfile: { type: "RuntimeDefault" },
-                                },
-                                containers: [
-                                    {
-                                        name: "backup",
-                                        image: inputs.image,
-                                        args: ["once"],
-                                        env,
-                                        resources,
-                                        securityContext: {
-                                            allowPrivilegeEscalation: false,
-                                            readOnlyRootFilesystem: true,
-                                            runAsNonRoot: true,
-                                            capabilities: { drop: ["ALL"] },
-                                        },
-                                        volumeMounts: [
-                                            { name: "config", mountPath: CONFIG_PATH, subPath: "gobackup.yml", readOnly: true },
-                                            { name: "workdir", mountPath: WORKDIR_PATH },
-                                            // Read-only root: sqlpackage needs a writable HOME and TMPDIR.
-                                            { name: "tmp", mountPath: "/tmp" },
-                                            { name: "home", mountPath: "/home/sqlbackup" },
-                                        ],
-                                    },
-                                ],
-                                volumes: [
-                                    { name: "config", configMap: { name: config.metadata.name } },
-                                    workdir,
-                                    { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-                                    { name: "home", emptyDir: { sizeLimit: "1Gi" } },
-                                ],
-                            },
-                        },
-                    },
+                    spec: jobSpec(target, {
+                        labels,
+                        // A hash of a config that holds no secret values: plain, so reviewers see it change.
+                        annotations: { [CONFIG_CHECKSUM_ANNOTATION]: pulumi.unsecret(inputs.config.apply(configChecksum)) },
+                        image: inputs.image,
+                        args: ["once"],
+                        env,
+                        serviceAccountName: serviceAccount.metadata.name,
+                        configMapName: config.metadata.name,
+                    }),
                 },
             },
         },
@@ -171,6 +120,96 @@ export function deployKubernetesTarget(name: string, target: KubernetesTargetArg
         );
     }
 
-    const commands = pulumi.all([pulumi.output(namespace), cronJob.metadata.name]).apply(([ns, job]) => kubernetesCommands(ns, job, name));
-    return { name: cronJob.metadata.name, commands };
+    const commands = pulumi
+        .all([pulumi.output(namespace), cronJob.metadata.name, inputs.image, credentials.metadata.name, inputs.settings])
+        .apply(([ns, job, image, secretName, settings]) => kubernetesCommands(ns, job, name, { image, secretName, settings }));
+    return { name: cronJob.metadata.name, commands, kubernetes: { serviceAccountName: serviceAccount.metadata.name, credentialsSecretName: credentials.metadata.name } };
+}
+
+/** Env entries that read each key from a Secret. */
+export function secretEnvFrom(secretName: pulumi.Input<string>, keys: string[]): k8s.types.input.core.v1.EnvVar[] {
+    return [...keys].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName, key } } }));
+}
+
+/** Plain env entries, in the given order. */
+export function plainEnv(values: Record<string, string>): k8s.types.input.core.v1.EnvVar[] {
+    return Object.entries(values).map(([key, value]) => ({ name: key, value }));
+}
+
+/** What differs between the backup CronJob's pods and a restore Job's pod. */
+export interface BackupPod {
+    labels: Record<string, string>;
+    annotations?: Record<string, pulumi.Input<string>>;
+    image: pulumi.Input<string>;
+    args: string[];
+    env: pulumi.Input<k8s.types.input.core.v1.EnvVar[]>;
+    serviceAccountName: pulumi.Input<string>;
+    /** ConfigMap with gobackup.yml; restores need none. */
+    configMapName?: pulumi.Input<string>;
+}
+
+/**
+ * A Job spec running the image once, restricted: non-root with the image's uid,
+ * read-only root file system, no escalation, no capabilities, RuntimeDefault seccomp,
+ * and writable emptyDirs (or a PVC) only where the image writes.
+ */
+export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod): k8s.types.input.batch.v1.JobSpec {
+    const workdir: k8s.types.input.core.v1.Volume = target.persistentVolumeClaim
+        ? { name: "workdir", persistentVolumeClaim: { claimName: target.persistentVolumeClaim } }
+        : { name: "workdir", emptyDir: { sizeLimit: target.workdirSizeLimit ?? KUBERNETES_DEFAULTS.workdirSizeLimit } };
+    const resources = {
+        requests: { ...KUBERNETES_DEFAULTS.requests, ...target.resources?.requests },
+        limits: { ...KUBERNETES_DEFAULTS.limits, ...target.resources?.limits },
+    };
+    const configMount = pod.configMapName ? [{ name: "config", mountPath: CONFIG_PATH, subPath: "gobackup.yml", readOnly: true }] : [];
+    const configVolume = pod.configMapName ? [{ name: "config", configMap: { name: pod.configMapName } }] : [];
+    return {
+        backoffLimit: target.backoffLimit ?? KUBERNETES_DEFAULTS.backoffLimit,
+        activeDeadlineSeconds: target.activeDeadlineSeconds ?? KUBERNETES_DEFAULTS.activeDeadlineSeconds,
+        ttlSecondsAfterFinished: target.ttlSecondsAfterFinished ?? KUBERNETES_DEFAULTS.ttlSecondsAfterFinished,
+        template: {
+            metadata: { labels: pod.labels, ...(pod.annotations ? { annotations: pod.annotations } : {}) },
+            spec: {
+                restartPolicy: "Never",
+                serviceAccountName: pod.serviceAccountName,
+                automountServiceAccountToken: false,
+                imagePullSecrets: (target.imagePullSecrets ?? []).map((secret) => ({ name: secret })),
+                securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: IMAGE_UID,
+                    runAsGroup: IMAGE_UID,
+                    fsGroup: IMAGE_UID,
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+                containers: [
+                    {
+                        name: "backup",
+                        image: pod.image,
+                        args: pod.args,
+                        env: pod.env,
+                        resources,
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            runAsNonRoot: true,
+                            capabilities: { drop: ["ALL"] },
+                        },
+                        volumeMounts: [
+                            ...configMount,
+                            { name: "workdir", mountPath: WORKDIR_PATH },
+                            // Read-only root: sqlpackage needs a writable HOME and TMPDIR.
+                            { name: "tmp", mountPath: "/tmp" },
+                            { name: "home", mountPath: "/home/sqlbackup" },
+                        ],
+                    },
+                ],
+                volumes: [
+                    ...configVolume,
+                    workdir,
+                    { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                    { name: "home", emptyDir: { sizeLimit: "1Gi" } },
+                ],
+            },
+        },
+    };
 }

@@ -5,7 +5,7 @@ import { ENV } from "./defaults";
 import { renderGoBackupConfig } from "./gobackupConfig";
 import { backupImage } from "./image";
 import { OperatorCommands } from "./deployment";
-import { deployTarget } from "./target";
+import { deployTarget, runRestore } from "./target";
 import { PACKAGE_VERSION } from "./version";
 import { childName, passwordVariable } from "./naming";
 import { DEFAULT_LOCAL_COPIES, peek, peekSecrets, secretTree, settingsTree } from "./resolve";
@@ -52,6 +52,8 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly deployedName: pulumi.Output<string | undefined>;
     /** Copy-paste commands: run a backup now, follow logs, see health (undefined without a target). */
     public readonly commands: pulumi.Output<OperatorCommands | undefined>;
+    /** Outcome of the `restore` arg's run: "succeeded", or why it failed (undefined without one). */
+    public readonly restoreStatus: pulumi.Output<string | undefined>;
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
 
@@ -103,6 +105,11 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             : undefined;
         this.deployedName = deployed?.name ?? pulumi.output(undefined);
         this.commands = deployed?.commands ?? pulumi.output(undefined);
+        const restored =
+            args.restore && args.target && imageRef && deployed
+                ? runRestore(name, args.target, args.restore, { image: imageRef, config: this.config, environment, settings, version: PACKAGE_VERSION }, deployed, this)
+                : undefined;
+        this.restoreStatus = restored?.status ?? pulumi.output(undefined);
 
         this.registerOutputs({
             bucket: this.bucket,
@@ -117,6 +124,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             image: this.image,
             deployedName: this.deployedName,
             commands: this.commands,
+            restoreStatus: this.restoreStatus,
         });
     }
 

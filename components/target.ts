@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { TargetArgs } from "./args";
+import { RestoreArgs, TargetArgs } from "./args";
 import { DeployedTarget, deployDockerTarget, TargetInputs } from "./dockerTarget";
 import { deployKubernetesTarget } from "./kubernetesTarget";
+import { dockerRestore, kubernetesRestore, RestoreRun } from "./restore";
 
 /** Deploys the schedule where `target.kind` says. */
 export function deployTarget(name: string, target: TargetArgs, inputs: TargetInputs, parent: pulumi.Resource): DeployedTarget {
@@ -10,5 +11,15 @@ export function deployTarget(name: string, target: TargetArgs, inputs: TargetInp
             return deployDockerTarget(name, target, inputs, parent);
         case "kubernetes":
             return deployKubernetesTarget(name, target, inputs, parent);
+    }
+}
+
+/** Runs the `restore` arg on the same target. */
+export function runRestore(name: string, target: TargetArgs, restore: RestoreArgs, inputs: TargetInputs, deployed: DeployedTarget, parent: pulumi.Resource): RestoreRun {
+    switch (target.kind) {
+        case "docker":
+            return dockerRestore(name, target, restore, inputs, parent);
+        case "kubernetes":
+            return kubernetesRestore(name, target, restore, inputs, deployed, parent);
     }
 }

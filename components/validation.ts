@@ -103,8 +103,33 @@ export function structuralProblems(args: SqlServerBackupArgs): Problem[] {
     }
     const image = args.image ?? (args.target ? { build: {} } : undefined);
     if (image !== undefined) list.problems.push(...imageProblems(image));
+    if (args.restore !== undefined) checkRestore(list, args);
     if (args.localCopies !== undefined) list.check("localCopies", args.localCopies, (v) => rules.wholeNumberProblem(v, 0, 1000));
     return list.problems;
+}
+
+function checkRestore(list: ProblemList, args: SqlServerBackupArgs): void {
+    const restore = args.restore!;
+    if (args.target === undefined) list.add("restore", "needs a target (docker or kubernetes) to run on.");
+    if (!/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/.test(restore.id)) {
+        list.add("restore.id", `"${restore.id}" must be 1-20 lower-case letters, digits or "-" (it names the Job or container).`);
+    }
+    const names = Array.isArray(args.databases) ? args.databases.map((db) => db.name) : [];
+    if (restore.database === undefined && names.length > 1) {
+        list.add("restore.database", `say which database's backups to restore: one of ${names.join(", ")}.`);
+    } else if (restore.database !== undefined && !names.includes(restore.database)) {
+        list.add("restore.database", `"${restore.database}" is not one of the databases (${names.join(", ")}).`);
+    }
+    const backup = restore.backup ?? "latest";
+    if (!(backup === "latest" || /^before:\S+$/.test(backup) || /^[A-Za-z0-9._/-]+\.tar$/.test(backup))) {
+        list.add("restore.backup", `"${backup}" must be latest, an archive name such as 2026.11.23.02.00.00.tar, or before:<time>.`);
+    }
+    const target = restore.target;
+    list.check("restore.target.host", peek<string>(target.host), rules.hostProblem);
+    list.check("restore.target.database", peek<string>(target.database), rules.databaseNameProblem);
+    if (target.username !== undefined) list.check("restore.target.username", peek<string>(target.username), rules.usernameProblem);
+    if (target.port !== undefined) list.check("restore.target.port", peek<number>(target.port), rules.portProblem);
+    list.check("restore.target.password", peek<string>(target.password), rules.secretProblem);
 }
 
 function checkDatabases(list: ProblemList, databases: Draft<BackupSettings>["databases"]): void {

@@ -113,6 +113,10 @@ describe("docker target (mocked engine)", () => {
             backupNow: "docker exec orders-backup gobackup perform --config /etc/gobackup/gobackup.yml",
             logs: "docker logs --follow --tail 200 orders-backup",
             status: "docker inspect --format '{{json .State.Health}}' orders-backup",
+            list: "docker exec orders-backup /entrypoint.sh list",
+            restore:
+                "RESTORE_TARGET_PASSWORD='<password>' docker exec -e RESTORE_TARGET_PASSWORD -e RESTORE_DATABASE=<backup-name> " +
+                "-e RESTORE_TARGET_HOST=<sql-host> -e RESTORE_TARGET_DATABASE=<new-database> -e RESTORE_BACKUP=latest orders-backup /entrypoint.sh restore",
         });
         assert.strictEqual(await valueOf(backup.deployedName), "orders-backup");
     });

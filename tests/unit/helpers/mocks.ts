@@ -16,6 +16,9 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { result: `generated-${name}-${"x".repeat(Number(inputs.length ?? 16))}` };
         case "minio:index/s3Bucket:S3Bucket":
             return { bucket: inputs.bucket };
+        case "docker:index/container:Container":
+            // An attached (run-to-completion) container reports how it exited; the mock's runs succeed.
+            return inputs.attach ? { exitCode: 0 } : {};
         case "docker:index/image:Image":
             return { repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"d".repeat(64)}` };
         default:
