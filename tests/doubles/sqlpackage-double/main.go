@@ -11,6 +11,8 @@
 //
 //	SQLPACKAGE_DOUBLE_ARGV_FILE     append the argv as one JSON array per line
 //	SQLPACKAGE_DOUBLE_SIZE          bytes of payload in the exported zip (default 1 MiB)
+//	SQLPACKAGE_DOUBLE_FROM          on Export, hard-link (or copy) this prepared bacpac instead of writing one,
+//	                                so benchmarks time what happens after the export
 //	SQLPACKAGE_DOUBLE_EXIT          exit with this code after parsing (simulate a failure)
 //	SQLPACKAGE_DOUBLE_EXPORT_COPY   on Export, also copy the bacpac written to this path
 //	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
@@ -156,6 +158,16 @@ func export(params map[string]string) {
 	target := params["TargetFile"]
 	if !strings.HasSuffix(strings.ToLower(target), ".bacpac") {
 		fail("The TargetFile '%s' must have the .bacpac extension.", target)
+	}
+	if from := os.Getenv("SQLPACKAGE_DOUBLE_FROM"); from != "" {
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			fail("cannot create the target directory: %v", err)
+		}
+		if err := os.Link(from, target); err != nil {
+			copyFile(from, target)
+		}
+		fmt.Printf("Successfully exported database and saved it to file '%s'.\n", target)
+		return
 	}
 	size := int64(1 << 20)
 	if s := os.Getenv("SQLPACKAGE_DOUBLE_SIZE"); s != "" {

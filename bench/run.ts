@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: what a backup costs, against the physical limit in the same run.
+ * Writes bench/RESULTS.md and bench/results.json.
+ *
+ *   BENCH_SIZES  comma-separated bacpac sizes (default 256M,1G,4G)
+ *   BENCH_RUNS   runs per measurement, median reported (default 3)
+ *   GOBACKUP_BIN the GoBackup engine (else `gobackup` on PATH); without one, the
+ *                pipeline part is reported as not measured
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { findTool } from "../tests/integration/helpers/tools";
+import { Compression, median, PipelineResult, pipelineBench } from "./pipeline";
+import { programCost, ProgramSample } from "./program";
+
+const HERE = __dirname;
+const MiB = 1024 * 1024;
+
+function parseSize(text: string): number {
+    const match = /^(\d+)([MG])$/.exec(text.trim());
+    if (!match) throw new Error(`BENCH_SIZES: "${text}" must look like 256M or 4G`);
+    return Number(match[1]) * (match[2] === "G" ? 1024 : 1) * MiB;
+}
+
+function sh(command: string, args: string[]): string {
+    try {
+        return execFileSync(command, args, { encoding: "utf8" }).trim();
+    } catch {
+        return "unknown";
+    }
+}
+
+function machineFacts(gobackup?: string): Record<string, string> {
+    const tools = path.resolve(HERE, "../.tools/bin");
+    return {
+        date: new Date().toISOString(),
+        cpu: `${os.cpus().length} x ${os.cpus()[0]?.model ?? "unknown"}`,
+        memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+        kernel: `${os.type()} ${os.release()}`,
+        disk: sh("df", ["-h", "--output=source,fstype,size,avail", os.tmpdir()]).split("\n").pop() ?? "unknown",
+        node: process.version,
+        minio: sh(path.join(tools, "minio"), ["--version"]).split("\n")[0],
+        gobackup: gobackup ? sh(gobackup, ["-v"]) : "not available",
+    };
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const mib = (bytes: number) => `${fmt(bytes / MiB, 0)} MiB`;
+
+function pipelineTable(results: PipelineResult[]): string {
+    const rows = results.map((r) => {
+        const seconds = median(r.pipeline.map((s) => s.seconds));
+        const limit = median(r.limitSeconds);
+        return `| ${mib(r.sizeBytes)} | ${r.compression} | ${fmt(seconds)} s | ${fmt(r.sizeBytes / MiB / seconds, 0)} MiB/s | ${fmt(limit)} s | ${fmt(seconds / limit)} | ${mib(Math.max(...r.pipeline.map((s) => s.peakWorkdirBytes)))} | ${mib(Math.max(...r.pipeline.map((s) => s.peakRssBytes)))} | ${mib(r.pipeline[0].archiveBytes)} |`;
+    });
+    return [
+        "| bacpac | compress_with | pipeline (median) | throughput | `mc cp` limit (median) | ratio | peak workdir disk | peak memory (engine + children) | archive |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ...rows,
+    ].join("\n");
+}
+
+function programTable(samples: ProgramSample[]): string {
+    const rows = samples.map((s) => `| ${s.databases} | ${fmt(median(s.milliseconds), 0)} ms | ${s.resources} | ${s.images} |`);
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    const marginal = (median(last.milliseconds) - median(first.milliseconds)) / (last.databases - first.databases);
+    return [
+        "| databases | construct + register (median) | resources | images built |",
+        "| --- | --- | --- | --- |",
+        ...rows,
+        "",
+        `Marginal cost: ${fmt(marginal)} ms and ${fmt((last.resources - first.resources) / (last.databases - first.databases))} resources per extra database. ` +
+            `The image is built ${samples.every((s) => s.images === 1) ? "once however many databases there are" : "MORE THAN ONCE: a regression"}.`,
+    ].join("\n");
+}
+
+function imageSection(): string {
+    const file = path.join(HERE, "image-layers.json");
+    if (!fs.existsSync(file)) return "Not measured: run `npm run test:integration` first (its Docker build test writes bench/image-layers.json).";
+    const report = JSON.parse(fs.readFileSync(file, "utf8")) as { baseImage: string; baseBytes: number; addedBytes: number; layers: string[] };
+    return [
+        `Base image \`${report.baseImage}\`: ${mib(report.baseBytes)}. Layers added by image/Dockerfile: **${mib(report.addedBytes)}**`,
+        "(measured in the Docker build test with the sqlpackage and GoBackup TEST DOUBLES in place of their downloads; the real",
+        "sqlpackage adds about its unpacked size on top). Layers, newest first:",
+        "",
+        "```",
+        ...report.layers.map((line) => line.slice(0, 160)),
+        "```",
+    ].join("\n");
+}
+
+async function main(): Promise<void> {
+    const sizes = (process.env.BENCH_SIZES ?? "256M,1G,4G").split(",").map(parseSize);
+    const runs = Number(process.env.BENCH_RUNS ?? "3");
+    const gobackup = process.env.GOBACKUP_BIN ?? findTool("gobackup");
+    const facts = machineFacts(gobackup);
+    console.log("machine:", facts);
+
+    console.log("program cost under mocks...");
+    const program = await programCost([1, 10, 100], 5);
+
+    const pipeline: PipelineResult[] = [];
+    const minio = findTool("minio");
+    const mc = findTool("mc");
+    const go = findTool("go");
+    let pipelineNote = "";
+    if (!gobackup || !minio || !mc || !go) {
+        pipelineNote = `Not measured: needs minio, mc (scripts/install-test-tools.sh), go and a GoBackup engine (GOBACKUP_BIN); missing: ${[
+            ["gobackup", gobackup],
+            ["minio", minio],
+            ["mc", mc],
+            ["go", go],
+        ]
+            .filter(([, found]) => !found)
+            .map(([name]) => name)
+            .join(", ")}.`;
+    } else {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+        const bench = await pipelineBench({ minio, mc, gobackup, go }, root);
+        try {
+            for (const size of sizes) {
+                for (const compression of ["tar", "tar.zst", "tgz"] as Compression[]) {
+                    console.log(`pipeline ${mib(size)} ${compression} x${runs}...`);
+                    pipeline.push(await bench.run(size, compression, runs));
+                }
+            }
+        } finally {
+            await bench.close();
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    }
+
+    fs.writeFileSync(path.join(HERE, "results.json"), JSON.stringify({ facts, runs, pipeline, program }, null, 2) + "\n");
+    const markdown = [
+        "# Benchmark results",
+        "",
+        "Written by `npm run bench` (bench/run.ts); raw figures in bench/results.json. Reproduce: install the integration",
+        "tools (`scripts/install-test-tools.sh`), put a GoBackup v3.1.1 binary in `GOBACKUP_BIN`, run `npm run bench`.",
+        "",
+        "## Machine",
+        "",
+        ...Object.entries(facts).map(([k, v]) => `- ${k}: ${v}`),
+        "",
+        `## Pipeline after export (median of ${runs} runs)`,
+        "",
+        "GoBackup's engine archives a bacpac (written by the sqlpackage TEST DOUBLE: incompressible, like a real bacpac zip),",
+        "copies it to the local-copy folder (default `localCopies`) and uploads it to a real MinIO on 127.0.0.1, with the",
+        "config the component renders. The limit is `mc cp` of the same file to the same MinIO, timed in the same run.",
+        "Peak workdir disk includes the bacpac itself (sqlpackage writes it there), the archive and the local copy.",
+        "",
+        pipelineNote || pipelineTable(pipeline),
+        "",
+        "## Program cost (Pulumi mocks, median of 5 runs)",
+        "",
+        programTable(program),
+        "",
+        "## Image",
+        "",
+        imageSection(),
+        "",
+    ].join("\n");
+    fs.writeFileSync(path.join(HERE, "RESULTS.md"), markdown);
+    console.log(markdown);
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});
