@@ -3,19 +3,9 @@ import type * as docker from "@pulumi/docker";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as minio from "@pulumi/minio";
 
-/**
- * One SQL Server database to back up. Each becomes its own GoBackup model, with
- * its own archive folder (`<prefix>/<name>/`) and its own retention.
- */
-export interface DatabaseArgs {
-    /**
-     * Logical name of this backup: lower-case letters, digits, `-` and `_`, starting
-     * with a letter. It names the GoBackup model, the archive folder under the
-     * prefix and the password variable (`MSSQL_PASSWORD_<NAME>`), so it is a plain
-     * string and must be unique. GoBackup lower-cases model names, hence the rule.
-     */
-    name: string;
-    /** Host name or IP of the SQL Server, as the backup job reaches it. */
+/** How sqlpackage reaches one database on a SQL Server (to export it, or to import into it). */
+export interface SqlServerConnectionArgs {
+    /** Host name or IP of the SQL Server, as the backup (or restore) job reaches it. */
     host: pulumi.Input<string>;
     /** TCP port of the SQL Server. Default 1433. */
     port?: pulumi.Input<number>;
@@ -25,7 +15,7 @@ export interface DatabaseArgs {
     username?: pulumi.Input<string>;
     /**
      * Password of the login. Pass a secret (`config.requireSecret(...)`). It reaches
-     * GoBackup only as an environment variable, never as text in the config.
+     * the job only as an environment variable, never as text in a config.
      */
     password: pulumi.Input<string>;
     /**
@@ -35,6 +25,20 @@ export interface DatabaseArgs {
      * this. Default `false`: the certificate is validated.
      */
     trustServerCertificate?: pulumi.Input<boolean>;
+}
+
+/**
+ * One SQL Server database to back up. Each becomes its own GoBackup model, with
+ * its own archive folder (`<prefix>/<name>/`) and its own retention.
+ */
+export interface DatabaseArgs extends SqlServerConnectionArgs {
+    /**
+     * Logical name of this backup: lower-case letters, digits, `-` and `_`, starting
+     * with a letter. It names the GoBackup model, the archive folder under the
+     * prefix and the password variable (`MSSQL_PASSWORD_<NAME>`), so it is a plain
+     * string and must be unique. GoBackup lower-cases model names, hence the rule.
+     */
+    name: string;
     /**
      * Extra sqlpackage arguments, one per item, e.g. `["/p:CompressionOption=Fast"]`.
      * GoBackup splits its sqlpackage command on whitespace, so no item may contain any.
@@ -247,15 +251,7 @@ export interface RestoreArgs {
     /** Which database's backups (its `name`). Default: the only database. */
     database?: string;
     /** The SQL Server and the new or empty database to import into. */
-    target: {
-        host: pulumi.Input<string>;
-        port?: pulumi.Input<number>;
-        database: pulumi.Input<string>;
-        username?: pulumi.Input<string>;
-        /** Pass a secret. */
-        password: pulumi.Input<string>;
-        trustServerCertificate?: pulumi.Input<boolean>;
-    };
+    target: SqlServerConnectionArgs;
     /** Restore even without a manifest or with a wrong checksum. Default false. */
     force?: boolean;
 }

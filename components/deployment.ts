@@ -112,19 +112,18 @@ export function kubernetesCommands(
     namespace: string,
     cronJobName: string,
     componentName: string,
-    listing?: { image: string; secretName: string; settings: BackupSettings },
+    listing: { image: string; secretName: string; settings: BackupSettings },
 ): OperatorCommands {
-    const where = listing ? plainEnvironment(listing.settings, "once") : {};
+    const where = plainEnvironment(listing.settings, "once");
     const storageEnv = Object.fromEntries(Object.entries(where).filter(([key]) => key.startsWith("MINIO_") || key === "BACKUP_NAME"));
     const restoreEnv = Object.fromEntries(RESTORE_PLACEHOLDERS.split(" ").map((pair) => pair.split("=") as [string, string]));
     // The target password goes into a Secret from a file, never onto a command line.
     const targetSecret = `${componentName}-restore-target`;
     return {
-        list: listing ? kubectlRun(namespace, `${componentName}-list`, listing.image, [listing.secretName], "list", storageEnv) : "",
-        restore: listing
-            ? `kubectl --namespace ${namespace} create secret generic ${targetSecret} --from-file=RESTORE_TARGET_PASSWORD=<password-file> && ` +
-              kubectlRun(namespace, `${componentName}-restore`, listing.image, [listing.secretName, targetSecret], "restore", { ...storageEnv, ...restoreEnv })
-            : "",
+        list: kubectlRun(namespace, `${componentName}-list`, listing.image, [listing.secretName], "list", storageEnv),
+        restore:
+            `kubectl --namespace ${namespace} create secret generic ${targetSecret} --from-file=RESTORE_TARGET_PASSWORD=<password-file> && ` +
+            kubectlRun(namespace, `${componentName}-restore`, listing.image, [listing.secretName, targetSecret], "restore", { ...storageEnv, ...restoreEnv }),
         backupNow: `kubectl --namespace ${namespace} create job --from=cronjob/${cronJobName} ${cronJobName}-manual-$(date +%s)`,
         logs: `kubectl --namespace ${namespace} logs --selector app.kubernetes.io/instance=${componentName} --tail 200 --prefix`,
         status: `kubectl --namespace ${namespace} get jobs --selector app.kubernetes.io/instance=${componentName} --sort-by=.metadata.creationTimestamp`,
