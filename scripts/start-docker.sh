@@ -14,6 +14,13 @@ if docker info >/dev/null 2>&1; then
     log "a Docker engine is already running"
     exit 0
 fi
+# A dockerd killed with its session leaves pid files that stop the next one from starting.
+for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [[ -f "$pidfile" ]] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+        log "removing stale $pidfile"
+        rm -f "$pidfile"
+    fi
+done
 log "starting dockerd"
 nohup dockerd >/tmp/dockerd.log 2>&1 &
 for _ in $(seq 1 60); do

@@ -105,8 +105,10 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES"
         assert.strictEqual(image.code, 0, `docker build failed:\n${image.stdout}\n${image.stderr}`);
     });
 
-    after(() => {
+    after(async () => {
         server?.close();
+        // Earlier builds of the test tag are left dangling: free their disk.
+        await sh("docker", ["image", "prune", "--force"]);
     });
 
     it("refuses a download whose SHA-256 does not match, naming both checksums", async () => {
