@@ -27,6 +27,8 @@ export interface PipelineSample {
 export interface PipelineResult {
     sizeBytes: number;
     compression: Compression;
+    /** Whether the default local copy of the archive was kept. */
+    localCopy: boolean;
     pipeline: PipelineSample[];
     limitSeconds: number[];
 }
@@ -93,7 +95,7 @@ async function measured(child: ChildProcess, workdir: string): Promise<{ code: n
 }
 
 export interface PipelineBench {
-    run(sizeBytes: number, compression: Compression, runs: number): Promise<PipelineResult>;
+    run(sizeBytes: number, compression: Compression, runs: number, localCopy?: boolean): Promise<PipelineResult>;
     close(): Promise<void>;
 }
 
@@ -117,14 +119,14 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
         return file;
     }
 
-    function config(compression: Compression, workdir: string): string {
+    function config(compression: Compression, workdir: string, localCopy: boolean): string {
         const settings: BackupSettings = {
             databases: [{ name: "bench", host: "sql", port: 1433, database: "Bench", username: "sa", trustServerCertificate: true, extraArgs: [] }],
             schedule: { cron: "0 2 * * *", timeZone: "Etc/UTC" },
             storage: { endpoint: minio.endpoint, region: "us-east-1", bucket: user.bucket, prefix: user.prefix, keep: 1, timeoutSeconds: 300, maxRetries: 3, retentionDays: 30, noncurrentVersionRetentionDays: 7 },
             webUi: { enabled: false, port: 2703 },
             workdir,
-            localCopy: { path: path.join(workdir, "archives"), keep: 1 },
+            ...(localCopy ? { localCopy: { path: path.join(workdir, "archives"), keep: 1 } } : {}),
         };
         const yaml = renderGoBackupConfig(settings).yaml.replace("type: tar\n", `type: ${compression}\n`);
         const file = path.join(root, `gobackup-${compression}.yml`);
@@ -133,7 +135,7 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
     }
 
     return {
-        async run(sizeBytes, compression, runs) {
+        async run(sizeBytes, compression, runs, localCopy = true) {
             const bacpac = await bacpacOf(sizeBytes);
             const pipeline: PipelineSample[] = [];
             const limitSeconds: number[] = [];
@@ -142,7 +144,7 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 fs.rmSync(workdir, { recursive: true, force: true });
                 fs.mkdirSync(workdir, { recursive: true });
                 const started = process.hrtime.bigint();
-                const child = spawn(tools.gobackup, ["perform", "--config", config(compression, workdir)], {
+                const child = spawn(tools.gobackup, ["perform", "--config", config(compression, workdir, localCopy)], {
                     env: {
                         PATH: `${bin}:${process.env.PATH}`,
                         HOME: root,
@@ -156,14 +158,19 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 const result = await measured(child, workdir);
                 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
                 if (result.code !== 0) throw new Error(`gobackup failed:\n${result.output}`);
-                const archive = fs.readdirSync(path.join(workdir, "archives", "bench")).find((f) => f.includes(".tar"));
-                if (!archive) throw new Error("no local copy of the archive");
+                const listing = await minio.mcOk(["ls", "--json", `${user.alias}/${user.bucket}/${user.prefix}/bench/`]);
+                const uploaded = listing
+                    .trim()
+                    .split("\n")
+                    .map((line) => JSON.parse(line) as { key: string; size: number })
+                    .find((entry) => entry.key.includes(".tar"));
+                if (!uploaded) throw new Error("the archive did not reach MinIO");
                 pipeline.push({
                     seconds,
                     // The hard-linked bacpac stands for the one sqlpackage writes there: it counts.
                     peakWorkdirBytes: result.peakDisk,
                     peakRssBytes: result.peakRss,
-                    archiveBytes: fs.statSync(path.join(workdir, "archives", "bench", archive)).size,
+                    archiveBytes: uploaded.size,
                 });
                 const limitStart = process.hrtime.bigint();
                 await minio.mcOk(["cp", "--quiet", bacpac, `${user.alias}/${user.bucket}/${user.prefix}/limit/payload.bacpac`]);
@@ -173,7 +180,7 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 // Two seconds apart: archive names have one-second resolution.
                 await new Promise((resolve) => setTimeout(resolve, 1100));
             }
-            return { sizeBytes, compression, pipeline, limitSeconds };
+            return { sizeBytes, compression, localCopy, pipeline, limitSeconds };
         },
         async close() {
             await minio.remove();

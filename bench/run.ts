@@ -53,7 +53,7 @@ function pipelineTable(results: PipelineResult[]): string {
     const rows = results.map((r) => {
         const seconds = median(r.pipeline.map((s) => s.seconds));
         const limit = median(r.limitSeconds);
-        return `| ${mib(r.sizeBytes)} | ${r.compression} | ${fmt(seconds)} s | ${fmt(r.sizeBytes / MiB / seconds, 0)} MiB/s | ${fmt(limit)} s | ${fmt(seconds / limit)} | ${mib(Math.max(...r.pipeline.map((s) => s.peakWorkdirBytes)))} | ${mib(Math.max(...r.pipeline.map((s) => s.peakRssBytes)))} | ${mib(r.pipeline[0].archiveBytes)} |`;
+        return `| ${mib(r.sizeBytes)} | ${r.compression}${r.localCopy ? "" : ", no local copy"} | ${fmt(seconds)} s | ${fmt(r.sizeBytes / MiB / seconds, 0)} MiB/s | ${fmt(limit)} s | ${fmt(seconds / limit)} | ${mib(Math.max(...r.pipeline.map((s) => s.peakWorkdirBytes)))} | ${mib(Math.max(...r.pipeline.map((s) => s.peakRssBytes)))} | ${mib(r.pipeline[0].archiveBytes)} |`;
     });
     return [
         "| bacpac | compress_with | pipeline (median) | throughput | `mc cp` limit (median) | ratio | peak workdir disk | peak memory (engine + children) | archive |",
@@ -127,6 +127,10 @@ async function main(): Promise<void> {
                     pipeline.push(await bench.run(size, compression, runs));
                 }
             }
+            // What the local copy costs: the default (tar) without it, at the largest size.
+            const largest = Math.max(...sizes);
+            console.log(`pipeline ${mib(largest)} tar without local copy x${runs}...`);
+            pipeline.push(await bench.run(largest, "tar", runs, false));
         } finally {
             await bench.close();
             fs.rmSync(root, { recursive: true, force: true });

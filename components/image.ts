@@ -37,6 +37,11 @@ export function pinnedVersions(imageDir = imageDirectory()): { sqlpackage: Pinne
     return { sqlpackage: pin("SQLPACKAGE"), gobackup: pin("GOBACKUP") };
 }
 
+/** The image to use: the one given, else a build when a target needs one, else none. */
+export function effectiveImage(args: { image?: ImageArgs; target?: unknown }): ImageArgs | undefined {
+    return args.image ?? (args.target ? { build: {} } : undefined);
+}
+
 /** Problems with the image args: a checksum not pinned, a wrong platform, a reference without tag or digest. */
 export function imageProblems(image: ImageArgs): Problem[] {
     const problems: Problem[] = [];

@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import { SqlServerBackupArgs } from "./args";
 import { ENV } from "./defaults";
 import { renderGoBackupConfig } from "./gobackupConfig";
-import { backupImage } from "./image";
+import { backupImage, effectiveImage } from "./image";
 import { OperatorCommands } from "./deployment";
 import { deployTarget, runRestore } from "./target";
 import { PACKAGE_VERSION } from "./version";
@@ -97,18 +97,15 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         this.timeZone = settings.apply((s) => s.schedule.timeZone);
         this.scheduleDescription = settings.apply((s) => describeSchedule(s.schedule.cron, s.schedule.timeZone));
         this.settings = settings;
-        const image = args.image ?? (args.target ? { build: {} } : undefined);
+        const image = effectiveImage(args);
         const imageRef = image ? backupImage(name, image, this) : undefined;
         this.image = imageRef ?? pulumi.output(undefined);
-        const deployed = args.target && imageRef
-            ? deployTarget(name, args.target, { image: imageRef, config: this.config, environment, settings, version: PACKAGE_VERSION }, this)
-            : undefined;
+        // A target always has an image (effectiveImage builds one by default).
+        const inputs = imageRef ? { image: imageRef, config: this.config, environment, settings, version: PACKAGE_VERSION } : undefined;
+        const deployed = args.target && inputs ? deployTarget(name, args.target, inputs, this) : undefined;
         this.deployedName = deployed?.name ?? pulumi.output(undefined);
         this.commands = deployed?.commands ?? pulumi.output(undefined);
-        const restored =
-            args.restore && args.target && imageRef && deployed
-                ? runRestore(name, args.target, args.restore, { image: imageRef, config: this.config, environment, settings, version: PACKAGE_VERSION }, deployed, this)
-                : undefined;
+        const restored = args.restore && args.target && inputs && deployed ? runRestore(name, args.target, args.restore, inputs, deployed, this) : undefined;
         this.restoreStatus = restored?.status ?? pulumi.output(undefined);
 
         this.registerOutputs({

@@ -2,7 +2,7 @@ import * as rules from "./rules";
 import { cronProblem, keepSpanDays, timeZoneProblem } from "./schedule";
 import { BackupSettings, Draft, isKnown, Unknown } from "./settings";
 import { SqlServerBackupArgs } from "./args";
-import { imageProblems } from "./image";
+import { effectiveImage, imageProblems } from "./image";
 import { passwordVariable } from "./naming";
 import { peek } from "./resolve";
 
@@ -101,7 +101,7 @@ export function structuralProblems(args: SqlServerBackupArgs): Problem[] {
             list.add("target.networkPolicy", "needs at least one CIDR for SQL Server and one for MinIO, or the backup cannot reach them.");
         }
     }
-    const image = args.image ?? (args.target ? { build: {} } : undefined);
+    const image = effectiveImage(args);
     if (image !== undefined) list.problems.push(...imageProblems(image));
     if (args.restore !== undefined) checkRestore(list, args);
     if (args.localCopies !== undefined) list.check("localCopies", args.localCopies, (v) => rules.wholeNumberProblem(v, 0, 1000));
