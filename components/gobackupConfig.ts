@@ -153,9 +153,9 @@ function variables(settings: BackupSettings): ConfigVariable[] {
 
 /**
  * Renders gobackup.yml from validated settings: one model per database, secrets only
- * as quoted env references, every default written out (GoBackup's `${VAR:-x}` does
- * not work, FACTS), and nothing that depends on time or machine, so the same
- * settings always give the same text.
+ * as quoted env references, every default written out (GoBackup has no default
+ * syntax: it reads `VAR:-x` as one variable name, FACTS), and nothing that depends
+ * on time or machine, so the same settings always give the same text.
  */
 export function renderGoBackupConfig(settings: BackupSettings): RenderedConfig {
     const models: Record<string, unknown> = {};
