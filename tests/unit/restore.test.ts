@@ -89,6 +89,7 @@ describe("restore as code (mocked engine)", () => {
         const commands = (await valueOf(backup.commands))!;
         assert.match(commands.list, /^kubectl --namespace backup run orders-list-\$\(date \+%s\) --rm -i --restart=Never --image=registry\.example\.com/);
         assert.match(commands.list, /"envFrom":\[\{"secretRef":\{"name":"orders-credentials-0a1b2c3d"\}\}\]/);
+        assert.match(commands.list, /"runAsNonRoot":true,"runAsUser":10001/, "the one-off pod is as restricted as the CronJob's");
         assert.match(commands.restore, /create secret generic orders-restore-target --from-file=RESTORE_TARGET_PASSWORD=<password-file>/);
         assert.doesNotMatch(commands.restore, /RESTORE_TARGET_PASSWORD=[^<]/);
     });
