@@ -1,29 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTargetArgs } from "./args";
-import { CONFIG_PATH, dockerCommands, IMAGE_UID, OperatorCommands, plainEnvironment, standardLabels, WORKDIR_PATH } from "./deployment";
+import { CONFIG_PATH, dockerCommands, IMAGE_UID, plainEnvironment, standardLabels, WORKDIR_PATH } from "./deployment";
 import { childName } from "./naming";
-import { BackupSettings } from "./settings";
-
-/** What a target needs from the component. */
-export interface TargetInputs {
-    image: pulumi.Output<string>;
-    /** Rendered gobackup.yml (secret). */
-    config: pulumi.Output<string>;
-    /** Values of the config's variables (secret). */
-    environment: pulumi.Output<Record<string, string>>;
-    settings: pulumi.Output<BackupSettings>;
-    version: string;
-}
-
-/** What a deployed target gives back. */
-export interface DeployedTarget {
-    /** Name of the container or CronJob. */
-    name: pulumi.Output<string>;
-    commands: pulumi.Output<OperatorCommands>;
-    /** Objects a restore Job reuses (kubernetes only). */
-    kubernetes?: { serviceAccountName: pulumi.Output<string>; credentialsSecretName: pulumi.Output<string> };
-}
+import { DeployedTarget, TargetInputs } from "./targetTypes";
 
 /** The container's environment as `NAME=value` lines, in a stable order. */
 export function dockerEnvs(secretEnv: Record<string, string>, plainEnv: Record<string, string>): string[] {

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ImageArgs, PinnedDownload } from "./args";
 import { childName } from "./naming";
+import { packageRoot } from "./packageInfo";
 import type { Problem } from "./validation";
 
 /** sqlpackage ships for x64 only, so the image is always linux/amd64 (an unset platform takes the host's). */
@@ -12,14 +13,9 @@ export const IMAGE_PLATFORM = "linux/amd64";
 /** The files of image/ that go into the build context (see image/.dockerignore). */
 const CONTEXT_FILES = ["Dockerfile", ".dockerignore", "fetch-verified.sh", "entrypoint.sh", "healthcheck.sh", "s3.sh", "manifest.sh", "restore.sh"];
 
-/** The package's image/ directory, found from this file whether run from source or from dist/. */
+/** The package's image/ directory (shipped with the package, see package.json "files"). */
 export function imageDirectory(): string {
-    let dir = __dirname;
-    for (let i = 0; i < 4; i++) {
-        if (fs.existsSync(path.join(dir, "image", "Dockerfile"))) return path.join(dir, "image");
-        dir = path.dirname(dir);
-    }
-    throw new Error(`sqlserver-backup: cannot find image/Dockerfile above ${__dirname}`);
+    return path.join(packageRoot(), "image");
 }
 
 /** The pins in image/versions.env (the one source of truth for versions and checksums). */

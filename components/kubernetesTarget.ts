@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { KubernetesTargetArgs } from "./args";
 import { CONFIG_PATH, IMAGE_UID, kubernetesCommands, plainEnvironment, standardLabels, WORKDIR_PATH } from "./deployment";
-import { DeployedTarget, TargetInputs } from "./dockerTarget";
+import { DeployedTarget, TargetInputs } from "./targetTypes";
 import { childName } from "./naming";
 import { BackupSettings } from "./settings";
 import { serverFromEndpoint } from "./storage";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SqlServerBackupArgs } from "./args";
+import { BucketArgs, SqlServerBackupArgs } from "./args";
 import { DEFAULTS } from "./defaults";
 import { defaultBucketName } from "./naming";
 import { BackupSettings, Draft, UNKNOWN } from "./settings";
@@ -14,6 +14,19 @@ export type InputTree<T> = [T] extends [string | number | boolean]
 
 /** Local copies per database kept on the job's volume, when the args do not say. */
 export const DEFAULT_LOCAL_COPIES = 2;
+
+/**
+ * Expiry days of the bucket's lifecycle rule (0: none). A bucket the component does not
+ * create gets no rule: it never replaces lifecycle rules it does not own. Plain
+ * numbers, because they decide whether the lifecycle resource exists.
+ */
+export function bucketRetention(bucket: BucketArgs): { retentionDays: number; noncurrentVersionRetentionDays: number } {
+    const owned = bucket.create !== false;
+    return {
+        retentionDays: bucket.retentionDays ?? (owned ? DEFAULTS.retentionDays : 0),
+        noncurrentVersionRetentionDays: bucket.noncurrentVersionRetentionDays ?? (owned ? DEFAULTS.noncurrentVersionRetentionDays : 0),
+    };
+}
 
 /** The settings with every default applied, leaves still Inputs. */
 export function settingsTree(name: string, args: SqlServerBackupArgs, localCopies: number): InputTree<BackupSettings> {
@@ -41,9 +54,7 @@ export function settingsTree(name: string, args: SqlServerBackupArgs, localCopie
             keep: storage.keep ?? DEFAULTS.keep,
             timeoutSeconds: storage.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
             maxRetries: storage.maxRetries ?? DEFAULTS.maxRetries,
-            retentionDays: bucket.retentionDays ?? (bucket.create === false ? 0 : DEFAULTS.retentionDays),
-            noncurrentVersionRetentionDays:
-                bucket.noncurrentVersionRetentionDays ?? (bucket.create === false ? 0 : DEFAULTS.noncurrentVersionRetentionDays),
+            ...bucketRetention(bucket),
         },
         webUi: { enabled: args.webUi?.enabled ?? false, port: args.webUi?.port ?? DEFAULTS.webUiPort },
         workdir: DEFAULTS.workdir,

@@ -6,7 +6,7 @@ import { renderGoBackupConfig } from "./gobackupConfig";
 import { backupImage, effectiveImage } from "./image";
 import { OperatorCommands } from "./deployment";
 import { deployTarget, runRestore } from "./target";
-import { PACKAGE_VERSION } from "./version";
+import { PACKAGE_VERSION } from "./packageInfo";
 import { childName, passwordVariable } from "./naming";
 import { DEFAULT_LOCAL_COPIES, peek, peekSecrets, secretTree, settingsTree } from "./resolve";
 import { describeSchedule } from "./schedule";
@@ -84,7 +84,10 @@ export class SqlServerBackup extends pulumi.ComponentResource {
 
         const storage = provisionStorage(name, args.storage, settings.apply((s) => s.storage), this);
         const rendered = settings.apply(renderGoBackupConfig);
-        const environment = this.environmentValues(name, args, storage, rendered, validatedSecrets);
+        const webPassword = args.webUi?.enabled
+            ? new random.RandomPassword(childName(name, "web-password"), { length: 32, special: false }, { parent: this }).result
+            : undefined;
+        const environment = environmentValues(args, storage, rendered, validatedSecrets, webPassword);
 
         this.bucket = storage.bucket;
         this.prefix = settings.apply((s) => s.storage.prefix);
@@ -124,34 +127,33 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             restoreStatus: this.restoreStatus,
         });
     }
+}
 
-    /** Every variable the rendered config lists, with its value; secret as a whole. */
-    private environmentValues(
-        name: string,
-        args: SqlServerBackupArgs,
-        storage: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> },
-        rendered: pulumi.Output<{ variables: { name: string; value?: string }[] }>,
-        validatedSecrets: Record<string, pulumi.Output<string>>,
-    ): pulumi.Output<Record<string, string>> {
-        const supplied: Record<string, pulumi.Input<string>> = {
-            [ENV.minioAccessKey]: storage.accessKeyId,
-            [ENV.minioSecretKey]: storage.secretAccessKey,
-        };
-        args.databases.forEach((db, i) => (supplied[passwordVariable(db.name)] = validatedSecrets[`databases[${i}].password`]));
-        if (args.webUi?.enabled) {
-            const webPassword = new random.RandomPassword(childName(name, "web-password"), { length: 32, special: false }, { parent: this });
-            supplied[ENV.webUsername] = "gobackup";
-            supplied[ENV.webPassword] = webPassword.result;
-        }
-        const values = pulumi.all([rendered, pulumi.output(supplied)]).apply(([r, known]) => {
-            const env: Record<string, string> = {};
-            for (const variable of r.variables) {
-                const value = variable.value ?? known[variable.name];
-                if (value === undefined) throw new Error(`internal: no value for ${variable.name}`);
-                env[variable.name] = value;
-            }
-            return env;
-        });
-        return pulumi.secret(values);
+/** Every variable the rendered config lists, with its value; secret as a whole. */
+function environmentValues(
+    args: SqlServerBackupArgs,
+    storage: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> },
+    rendered: pulumi.Output<{ variables: { name: string; value?: string }[] }>,
+    validatedSecrets: Record<string, pulumi.Output<string>>,
+    webPassword: pulumi.Output<string> | undefined,
+): pulumi.Output<Record<string, string>> {
+    const supplied: Record<string, pulumi.Input<string>> = {
+        [ENV.minioAccessKey]: storage.accessKeyId,
+        [ENV.minioSecretKey]: storage.secretAccessKey,
+    };
+    args.databases.forEach((db, i) => (supplied[passwordVariable(db.name)] = validatedSecrets[`databases[${i}].password`]));
+    if (webPassword) {
+        supplied[ENV.webUsername] = "gobackup";
+        supplied[ENV.webPassword] = webPassword;
     }
+    const values = pulumi.all([rendered, pulumi.output(supplied)]).apply(([r, known]) => {
+        const env: Record<string, string> = {};
+        for (const variable of r.variables) {
+            const value = variable.value ?? known[variable.name];
+            if (value === undefined) throw new Error(`internal: no value for ${variable.name}`);
+            env[variable.name] = value;
+        }
+        return env;
+    });
+    return pulumi.secret(values);
 }

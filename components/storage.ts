@@ -2,7 +2,7 @@ import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StorageArgs } from "./args";
-import { DEFAULTS } from "./defaults";
+import { bucketRetention } from "./resolve";
 import { backupUserName, childName } from "./naming";
 import { renderBackupPolicy } from "./policy";
 import { StorageSettings } from "./settings";
@@ -89,9 +89,8 @@ export function provisionStorage(
             { bucket, versioningConfiguration: { status: "Enabled" } },
             opts,
         );
-        const retention = args.bucket?.retentionDays ?? DEFAULTS.retentionDays;
-        const noncurrent = args.bucket?.noncurrentVersionRetentionDays ?? DEFAULTS.noncurrentVersionRetentionDays;
-        if (retention > 0 || noncurrent > 0) {
+        const retention = bucketRetention(args.bucket ?? {});
+        if (retention.retentionDays > 0 || retention.noncurrentVersionRetentionDays > 0) {
             new minio.IlmPolicy(
                 childName(name, "lifecycle"),
                 { bucket, rules: [settings.apply((s) => lifecycleRule(s)!)] },

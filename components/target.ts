@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RestoreArgs, TargetArgs } from "./args";
-import { DeployedTarget, deployDockerTarget, TargetInputs } from "./dockerTarget";
+import { deployDockerTarget } from "./dockerTarget";
+import { DeployedTarget, TargetInputs } from "./targetTypes";
 import { deployKubernetesTarget } from "./kubernetesTarget";
 import { dockerRestore, kubernetesRestore, RestoreRun } from "./restore";
 
