@@ -1,33 +1,17 @@
 import * as assert from "assert";
-import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
+import { runCommand } from "./helpers/exec";
 import { requireTools } from "./helpers/tools";
 
-const run = promisify(execFile);
 const REPO = path.resolve(__dirname, "../..");
 const BASE_IMAGE = process.env.BASE_IMAGE_TAG ?? "sqlserver-backup-test-base:bookworm";
 const TAG = "sqlserver-backup:integration-test";
 
-interface Result {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-async function sh(file: string, args: string[], options: { cwd?: string } = {}): Promise<Result> {
-    try {
-        const { stdout, stderr } = await run(file, args, { ...options, maxBuffer: 64 * 1024 * 1024 });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-    }
-}
+const sh = runCommand;
 
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
+import { runCommand } from "./helpers/exec";
 import { MinioServer } from "./helpers/minio";
 import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
 import { requireTools } from "./helpers/tools";
@@ -11,19 +12,10 @@ import { requireTools } from "./helpers/tools";
 const exec = promisify(execFile);
 const REPO = path.resolve(__dirname, "../..");
 
-interface Exit {
-    code: number;
-    output: string;
-}
-
-async function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-    try {
-        const { stdout, stderr } = await exec(file, args, { env, maxBuffer: 64 * 1024 * 1024 });
-        return { code: 0, output: stdout + stderr };
-    } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === "number" ? e.code : 1, output: (e.stdout ?? "") + (e.stderr ?? "") };
-    }
+/** A command's exit code and its stdout and stderr together, as an operator reads them. */
+async function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+    const result = await runCommand(file, args, { env });
+    return { code: result.code, output: result.stdout + result.stderr };
 }
 
 /**

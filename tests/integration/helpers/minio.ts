@@ -1,11 +1,10 @@
-import { ChildProcess, execFile, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
+import { CommandResult, runCommand } from "./exec";
 
-const run = promisify(execFile);
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -17,13 +16,6 @@ export function freePort(): Promise<number> {
             server.close(() => resolve(port));
         });
     });
-}
-
-/** Result of one mc call: exit code and output, never throws. */
-export interface McResult {
-    code: number;
-    stdout: string;
-    stderr: string;
 }
 
 /** A real MinIO server on 127.0.0.1 with a throw-away data dir, and an mc bound to it. */
@@ -84,17 +76,8 @@ export class MinioServer {
     }
 
     /** Runs mc with this server's aliases. */
-    async mc(args: string[]): Promise<McResult> {
-        try {
-            const { stdout, stderr } = await run(this.mcBin, ["--no-color", ...args], {
-                env: { ...process.env, MC_CONFIG_DIR: this.mcConfigDir },
-                maxBuffer: 64 * 1024 * 1024,
-            });
-            return { code: 0, stdout, stderr };
-        } catch (err) {
-            const e = err as { code?: number; stdout?: string; stderr?: string };
-            return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-        }
+    mc(args: string[]): Promise<CommandResult> {
+        return runCommand(this.mcBin, ["--no-color", ...args], { env: { ...process.env, MC_CONFIG_DIR: this.mcConfigDir } });
     }
 
     /** Runs mc and throws with its output when it fails. */

@@ -94,20 +94,6 @@ export async function settle(): Promise<void> {
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Records each child's parent name through a transformation on the component. */
-export function parentRecorder(): { transformations: pulumi.ResourceTransformation[]; parents: Map<string, string> } {
-    const parents = new Map<string, string>();
-    const transformations: pulumi.ResourceTransformation[] = [
-        (args) => {
-            if (args.type === "sqlserver-backup:index:SqlServerBackup") return undefined; // the component itself
-            const parent = args.opts.parent as unknown as { __name?: string } | undefined;
-            parents.set(`${args.type}::${args.name}`, parent?.__name ?? "");
-            return undefined;
-        },
-    ];
-    return { transformations, parents };
-}
-
 /** Pulumi's wire marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig). */
 const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
 
