@@ -15,7 +15,8 @@ const embedded = config.getBoolean("embedded") ?? false;
 const local = embedded ? localServices(name, config.getNumber("minioHostPort") ?? 9000) : undefined;
 
 const imageRef = config.get("imageRef");
-const imageArgs: ImageArgs = imageRef ? { ref: imageRef } : { build: {} };
+const buildNetwork = config.get("imageBuildNetwork");
+const imageArgs: ImageArgs = imageRef ? { ref: imageRef } : { build: buildNetwork ? { network: buildNetwork } : {} };
 
 const targetKind = config.get("target") ?? "docker";
 let target: TargetArgs | undefined;
@@ -44,7 +45,7 @@ const backup = new SqlServerBackup(name, {
             user: local?.minioAdminUser ?? config.require("minioAdminUser"),
             password: local?.minioAdminPassword ?? config.requireSecret("minioAdminPassword"),
         },
-        bucket: { name: config.get("bucket"), retentionDays: config.getNumber("retentionDays") },
+        bucket: { name: config.get("bucket"), retentionDays: config.getNumber("retentionDays"), forceDestroy: config.getBoolean("forceDestroy") },
         prefix: config.get("prefix"),
         keep: config.getNumber("keep"),
     },
@@ -61,7 +62,9 @@ export const secretAccessKey = backup.secretAccessKey;
 export const schedule = backup.scheduleDescription;
 export const image = backup.image;
 export const deployed = backup.deployedName;
-/** Run a backup now, follow logs, see health. */
+/** Run a backup now, follow logs, see health, list, restore. */
 export const commands = backup.commands;
+/** With embedded, the first backup's outcome. */
+export const firstBackup = backup.firstBackup;
 export const environmentVariableNames = backup.environmentVariableNames;
 export const gobackupConfig = backup.config;

@@ -8,8 +8,8 @@ import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { renderGoBackupConfig } from "../components/gobackupConfig";
-import { BackupSettings } from "../components/settings";
+import { renderGoBackupConfig } from "../components/plan/gobackupConfig";
+import { BackupSettings } from "../components/plan/settings";
 import { MinioServer } from "../tests/integration/helpers/minio";
 import { provisionLikeComponent } from "../tests/integration/helpers/provision";
 

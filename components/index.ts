@@ -2,13 +2,17 @@
  * sqlserver-backup: the library other stacks import. Importing it creates no
  * resource; only `new SqlServerBackup(...)` does.
  */
-export * from "./args";
+export * from "./args/types";
 export { SqlServerBackup, SQLSERVER_BACKUP_TYPE } from "./sqlServerBackup";
-export { SqlServerBackupArgsError, Problem, findProblems } from "./validation";
-export { renderGoBackupConfig, RenderedConfig, ConfigVariable } from "./gobackupConfig";
-export { renderBackupPolicy, backupPolicyDocument, PolicyDocument, PolicyStatement } from "./policy";
-export { describeSchedule } from "./schedule";
-export { BackupSettings, DatabaseSettings, StorageSettings, LocalCopySettings } from "./settings";
-export { DEFAULTS, ENV } from "./defaults";
-export { passwordVariable, databasePath } from "./naming";
-export { IMAGE_PLATFORM, pinnedVersions, contentTag } from "./image";
+export { Problem, SqlServerBackupArgsError } from "./args/problem";
+export { findProblems } from "./args/validation";
+export { cronProblem } from "./args/cron";
+export { timeZoneProblem } from "./args/timeZone";
+export { renderGoBackupConfig, RenderedConfig, ConfigVariable } from "./plan/gobackupConfig";
+export { renderBackupPolicy, backupPolicyDocument, PolicyDocument, PolicyStatement } from "./plan/policy";
+export { describeSchedule } from "./plan/schedule";
+export { BackupSettings, DatabaseSettings, StorageSettings, LocalCopySettings } from "./plan/settings";
+export { DEFAULTS, ENV, IMAGE } from "./plan/defaults";
+export { passwordVariable, databasePath, kubernetesNames, KubernetesNames } from "./plan/naming";
+export { OperatorCommands } from "./plan/operatorCommands";
+export { IMAGE_PLATFORM, pinnedVersions, contentTag } from "./image/pins";

@@ -1,44 +1,54 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SqlServerBackupArgs } from "./args";
-import { ENV } from "./defaults";
-import { renderGoBackupConfig } from "./gobackupConfig";
-import { backupImage, effectiveImage } from "./image";
-import { OperatorCommands } from "./deployment";
-import { deployTarget, runRestore } from "./target";
+import { SqlServerBackupArgsError } from "./args/problem";
+import { SqlServerBackupArgs } from "./args/types";
+import { assertValid, structuralProblems } from "./args/validation";
+import { backupImage } from "./image/build";
+import { effectiveImage } from "./image/pins";
 import { PACKAGE_VERSION } from "./packageInfo";
-import { childName, passwordVariable } from "./naming";
-import { DEFAULT_LOCAL_COPIES, peek, peekSecrets, secretTree, settingsTree } from "./resolve";
-import { describeSchedule } from "./schedule";
-import { BackupSettings } from "./settings";
-import { provisionStorage } from "./storage";
-import { assertValid, SqlServerBackupArgsError, structuralProblems } from "./validation";
+import { ENV } from "./plan/defaults";
+import { renderGoBackupConfig } from "./plan/gobackupConfig";
+import { childName, passwordVariable } from "./plan/naming";
+import { OperatorCommands } from "./plan/operatorCommands";
+import { renderBackupPolicy } from "./plan/policy";
+import { bucketOwned, bucketRetention, peek, peekSecrets, secretTree, settingsTree } from "./plan/resolve";
+import { RestoreTarget, restoreTargetDefaults } from "./plan/restore";
+import { describeSchedule } from "./plan/schedule";
+import { BackupSettings } from "./plan/settings";
+import { existingStorage } from "./storage/existing";
+import { provisionStorage } from "./storage/minio";
+import { StorageAccess } from "./storage/types";
+import { deployTarget, prepareTarget, runRestore } from "./targets";
+import { TargetInputs } from "./targets/types";
 
 /** The component's type token. */
 export const SQLSERVER_BACKUP_TYPE = "sqlserver-backup:index:SqlServerBackup";
 
 /**
  * Scheduled, restorable SQL Server backups to MinIO with GoBackup and sqlpackage:
- * provisions the bucket, a least-privilege backup user and its keys, and renders
- * the GoBackup configuration with the environment it needs.
+ * provisions the bucket, a least-privilege backup user and its keys (or takes
+ * existing ones), renders the GoBackup configuration, builds the image, and deploys
+ * the schedule as a Docker container or a Kubernetes CronJob.
+ *
+ * It validates, plans in pure functions (settings, config, policy, names,
+ * environment), then creates resources from the plan.
  */
 export class SqlServerBackup extends pulumi.ComponentResource {
     /** Bucket the backups land in. */
     public readonly bucket: pulumi.Output<string>;
     /** Key prefix of all backups; database `<name>` lands under `<prefix>/<name>/`. */
     public readonly prefix: pulumi.Output<string>;
-    /** Access key id of the dedicated backup user. */
+    /** Access key id of the backup user. */
     public readonly accessKeyId: pulumi.Output<string>;
     /** Secret key of the backup user (secret). */
     public readonly secretAccessKey: pulumi.Output<string>;
-    /** The rendered gobackup.yml (secret: it maps your infrastructure; it holds no secret values). */
+    /** The IAM policy the backup user has (or, with `storage.credentials`, must have), as canonical JSON. */
+    public readonly backupPolicy: pulumi.Output<string>;
+    /** The rendered gobackup.yml. It holds no secret (credentials are `${NAME}` references), so reviewers read it in previews. */
     public readonly config: pulumi.Output<string>;
-    /** Names of the environment variables the config and the job need. */
+    /** Names of the credentials the config references (each delivered as a file, `NAME_FILE`). */
     public readonly environmentVariableNames: pulumi.Output<string[]>;
-    /**
-     * Values of those variables (secret as a whole: passwords, keys), for deployment
-     * targets and for running the image yourself.
-     */
+    /** Values of those credentials (secret), for running the image yourself. */
     public readonly environment: pulumi.Output<Record<string, string>>;
     /** The cron expression backups run on. */
     public readonly schedule: pulumi.Output<string>;
@@ -46,16 +56,20 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly timeZone: pulumi.Output<string>;
     /** The schedule as a sentence, e.g. "At 02:00, every day (Etc/UTC)". */
     public readonly scheduleDescription: pulumi.Output<string>;
-    /** The image reference a deployment runs (undefined when no image arg is given). */
+    /** The image reference a deployment runs (undefined when no image is used). */
     public readonly image: pulumi.Output<string | undefined>;
     /** Name of the deployed container or CronJob (undefined without a target). */
     public readonly deployedName: pulumi.Output<string | undefined>;
-    /** Copy-paste commands: run a backup now, follow logs, see health (undefined without a target). */
+    /** Copy-paste commands: run a backup now, follow logs, see health, list, restore (undefined without a target). */
     public readonly commands: pulumi.Output<OperatorCommands | undefined>;
-    /** Outcome of the `restore` arg's run: "succeeded", or why it failed (undefined without one). */
+    /** Outcome of the docker target's first backup (`backupOnStart`): "succeeded" or why it failed. */
+    public readonly firstBackup: pulumi.Output<string | undefined>;
+    /** Outcome of the `restore` arg's run: "succeeded", "failed: ..." or "already-ran: ..." (undefined without one). */
     public readonly restoreStatus: pulumi.Output<string | undefined>;
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
+    /** The deployment's own resources (container, CronJob, ...), e.g. for `dependsOn`. */
+    public readonly deployment: pulumi.Resource[];
 
     constructor(name: string, args: SqlServerBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SQLSERVER_BACKUP_TYPE, name, {}, opts);
@@ -63,52 +77,68 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         const structural = structuralProblems(args);
         if (structural.length > 0) throw new SqlServerBackupArgsError(name, structural);
 
-        const tree = settingsTree(name, args, args.localCopies ?? DEFAULT_LOCAL_COPIES);
+        const tree = settingsTree(name, args);
         const secrets = secretTree(args);
         // Plain values fail here, at construction; Outputs fail below once they resolve.
         assertValid(name, peek<BackupSettings>(tree), peekSecrets(secrets));
-
         const settings = (pulumi.output(tree) as pulumi.Output<BackupSettings>).apply((resolved) => {
             assertValid(name, resolved, {});
             return resolved;
         });
-        const validatedSecrets = Object.fromEntries(
+        const validated = Object.fromEntries(
             Object.entries(secrets).map(([field, value]) => [
                 field,
-                pulumi.output(value).apply((resolved) => {
+                pulumi.secret(value).apply((resolved) => {
                     assertValid(name, undefined, { [field]: resolved });
                     return resolved;
                 }),
             ]),
         );
 
-        const storage = provisionStorage(name, args.storage, settings.apply((s) => s.storage), this);
+        // A missing Kubernetes namespace must fail before anything is created in MinIO.
+        const prepared = args.target ? prepareTarget(name, args.target, this) : [];
+        const storage = this.storage(name, args, settings, validated, prepared);
         const rendered = settings.apply(renderGoBackupConfig);
-        const webPassword = args.webUi?.enabled
-            ? new random.RandomPassword(childName(name, "web-password"), { length: 32, special: false }, { parent: this }).result
-            : undefined;
-        const environment = environmentValues(args, storage, rendered, validatedSecrets, webPassword);
+        const secretValues = this.secretValues(name, args, storage, validated);
 
         this.bucket = storage.bucket;
         this.prefix = settings.apply((s) => s.storage.prefix);
         this.accessKeyId = storage.accessKeyId;
         this.secretAccessKey = storage.secretAccessKey;
-        this.config = pulumi.secret(rendered.apply((r) => r.yaml));
+        this.backupPolicy = pulumi.all([storage.bucket, this.prefix]).apply(([bucket, prefix]) => renderBackupPolicy(bucket, prefix));
+        this.config = rendered.apply((r) => r.yaml);
         this.environmentVariableNames = rendered.apply((r) => r.variables.map((v) => v.name));
-        this.environment = environment;
+        this.environment = secretValues;
         this.schedule = settings.apply((s) => s.schedule.cron);
         this.timeZone = settings.apply((s) => s.schedule.timeZone);
         this.scheduleDescription = settings.apply((s) => describeSchedule(s.schedule.cron, s.schedule.timeZone));
         this.settings = settings;
+
         const image = effectiveImage(args);
-        const imageRef = image ? backupImage(name, image, this) : undefined;
+        const dockerProvider = args.target?.kind === "docker" ? args.target.provider : undefined;
+        const imageRef = image ? backupImage(name, image, this, dockerProvider) : undefined;
         this.image = imageRef ?? pulumi.output(undefined);
-        // A target always has an image (effectiveImage builds one by default).
-        const inputs = imageRef ? { image: imageRef, config: this.config, environment, settings, version: PACKAGE_VERSION } : undefined;
-        const deployed = args.target && inputs ? deployTarget(name, args.target, inputs, this) : undefined;
+
+        const inputs: TargetInputs | undefined = imageRef && {
+            name,
+            image: imageRef,
+            settings,
+            config: this.config,
+            credentials: rendered.apply((r) => r.variables),
+            secretValues,
+            version: PACKAGE_VERSION,
+        };
+        const deployed = args.target && inputs ? deployTarget(args.target, inputs, this, prepared) : undefined;
         this.deployedName = deployed?.name ?? pulumi.output(undefined);
         this.commands = deployed?.commands ?? pulumi.output(undefined);
-        const restored = args.restore && args.target && inputs && deployed ? runRestore(name, args.target, args.restore, inputs, deployed, this) : undefined;
+        this.firstBackup = deployed?.firstBackup ?? pulumi.output(undefined);
+        this.deployment = deployed?.resources ?? [];
+
+        const restore = args.restore;
+        const restored =
+            restore && args.target && inputs && deployed
+                ? runRestore(args.target, restore, restoreTarget(restore.target), validated["restore.target.password"], inputs, deployed, this)
+                : undefined;
         this.restoreStatus = restored?.status ?? pulumi.output(undefined);
 
         this.registerOutputs({
@@ -116,6 +146,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             prefix: this.prefix,
             accessKeyId: this.accessKeyId,
             secretAccessKey: this.secretAccessKey,
+            backupPolicy: this.backupPolicy,
             config: this.config,
             environmentVariableNames: this.environmentVariableNames,
             schedule: this.schedule,
@@ -124,36 +155,53 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             image: this.image,
             deployedName: this.deployedName,
             commands: this.commands,
+            firstBackup: this.firstBackup,
             restoreStatus: this.restoreStatus,
         });
     }
+
+    /** The bucket and keys: provisioned in MinIO, or the existing ones given. */
+    private storage(
+        name: string,
+        args: SqlServerBackupArgs,
+        settings: pulumi.Output<BackupSettings>,
+        validated: Record<string, pulumi.Output<string>>,
+        dependsOn: pulumi.Resource[],
+    ): StorageAccess {
+        const storageSettings = settings.apply((s) => s.storage);
+        if (args.storage.credentials) return existingStorage(args.storage.credentials, storageSettings, validated);
+        const retention = bucketRetention(args.storage);
+        const bucketPlan = {
+            owned: bucketOwned(args.storage),
+            expires: retention.retentionDays > 0 || retention.noncurrentVersionRetentionDays > 0,
+            forceDestroy: args.storage.bucket?.forceDestroy ?? false,
+        };
+        return provisionStorage(name, args.storage, bucketPlan, storageSettings, this, dependsOn);
+    }
+
+    /** Every credential the rendered config references, by variable name; secret as a whole. */
+    private secretValues(
+        name: string,
+        args: SqlServerBackupArgs,
+        storage: StorageAccess,
+        validated: Record<string, pulumi.Output<string>>,
+    ): pulumi.Output<Record<string, string>> {
+        const values: Record<string, pulumi.Input<string>> = {
+            [ENV.minioAccessKey]: storage.accessKeyId,
+            [ENV.minioSecretKey]: storage.secretAccessKey,
+        };
+        args.databases.forEach((db, i) => (values[passwordVariable(db.name)] = validated[`databases[${i}].password`]));
+        if (args.webUi?.enabled) {
+            values[ENV.webUsername] = "gobackup";
+            values[ENV.webPassword] = new random.RandomPassword(childName(name, "web-password"), { length: 32, special: false }, { parent: this }).result;
+        }
+        return pulumi.secret(pulumi.output(values) as pulumi.Output<Record<string, string>>);
+    }
 }
 
-/** Every variable the rendered config lists, with its value; secret as a whole. */
-function environmentValues(
-    args: SqlServerBackupArgs,
-    storage: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> },
-    rendered: pulumi.Output<{ variables: { name: string; value?: string }[] }>,
-    validatedSecrets: Record<string, pulumi.Output<string>>,
-    webPassword: pulumi.Output<string> | undefined,
-): pulumi.Output<Record<string, string>> {
-    const supplied: Record<string, pulumi.Input<string>> = {
-        [ENV.minioAccessKey]: storage.accessKeyId,
-        [ENV.minioSecretKey]: storage.secretAccessKey,
-    };
-    args.databases.forEach((db, i) => (supplied[passwordVariable(db.name)] = validatedSecrets[`databases[${i}].password`]));
-    if (webPassword) {
-        supplied[ENV.webUsername] = "gobackup";
-        supplied[ENV.webPassword] = webPassword;
-    }
-    const values = pulumi.all([rendered, pulumi.output(supplied)]).apply(([r, known]) => {
-        const env: Record<string, string> = {};
-        for (const variable of r.variables) {
-            const value = variable.value ?? known[variable.name];
-            if (value === undefined) throw new Error(`internal: no value for ${variable.name}`);
-            env[variable.name] = value;
-        }
-        return env;
-    });
-    return pulumi.secret(values);
+/** The restore target with defaults applied. */
+function restoreTarget(target: NonNullable<SqlServerBackupArgs["restore"]>["target"]): pulumi.Output<RestoreTarget> {
+    return pulumi
+        .output({ host: target.host, port: target.port, database: target.database, username: target.username, trustServerCertificate: target.trustServerCertificate })
+        .apply((resolved) => restoreTargetDefaults(resolved));
 }

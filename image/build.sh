@@ -9,8 +9,11 @@ shift || true
 # shellcheck source=image/versions.env
 source "$here/versions.env"
 args=()
-for name in SQLPACKAGE_VERSION SQLPACKAGE_URL SQLPACKAGE_SHA256 GOBACKUP_VERSION GOBACKUP_URL GOBACKUP_SHA256; do
-    args+=(--build-arg "$name=${!name}")
+for tool in SQLPACKAGE GOBACKUP MC; do
+    for field in VERSION URL SHA256; do
+        name="${tool}_${field}"
+        args+=(--build-arg "$name=${!name}")
+    done
 done
 revision="$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 exec docker build --platform linux/amd64 "${args[@]}" --build-arg "VCS_REF=$revision" --tag "$tag" "$@" "$here"

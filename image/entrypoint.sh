@@ -2,90 +2,30 @@
 # Entrypoint of the sqlserver-backup image.
 #
 #   entrypoint.sh [once|daemon|check]      (default: $RUN_MODE, else daemon)
+#   entrypoint.sh status                   every model's last outcome, as the health check sees it
 #   entrypoint.sh list|restore              list backups, restore one (see restore.sh)
 #   entrypoint.sh <any other command...>   runs that command (e.g. gobackup -v)
 #
 # It makes sure a backup can never fail silently: every missing variable is named
 # in one message, values GoBackup would mangle are refused with the reason, `once`
-# exits with GoBackup's status, and `daemon` execs GoBackup so signals reach it.
-# Secrets are never printed. Defaults are applied here, in one place, never with
-# ${VAR:-x} inside GoBackup's config (GoBackup reads that as an empty variable).
+# exits non-zero when the backup did not reach the bucket verified, and `daemon`
+# execs GoBackup so signals reach it. Secrets are never printed. Defaults are applied
+# here, in one place, never with ${VAR:-x} inside GoBackup's config (GoBackup reads
+# that as an empty variable).
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Logging: timestamp, level, message; to stdout like GoBackup's own log.
-log() {
-    local level="$1"
-    shift
-    printf '%s %-5s entrypoint: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$level" "$*"
-}
-die() {
-    log ERROR "$@"
-    exit 1
-}
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+LIB_DIR="${SQLSERVER_BACKUP_LIB:-/usr/local/lib/sqlserver-backup}"
+[[ -f "$LIB_DIR/lib.sh" ]] || LIB_DIR="$here"
+LOG_TAG=entrypoint
+# shellcheck source=image/lib.sh
+source "$LIB_DIR/lib.sh"
 
-# ---------------------------------------------------------------------------
-# Paths a test (or a user) may redirect.
 CONFIG_FILE="${GOBACKUP_CONFIG:-/etc/gobackup/gobackup.yml}"
-WORKDIR="${GOBACKUP_WORKDIR:-/tmp/gobackup}"
-# GoBackup keeps its local retention state and log here: on the workdir volume,
-# so the local copies' `keep` survives restarts.
-export GOBACKUP_DIR="${GOBACKUP_DIR:-$WORKDIR/.gobackup}"
-RENDERED_CONFIG="${GOBACKUP_RENDERED_CONFIG:-$GOBACKUP_DIR/gobackup.yml}"
-
-# ---------------------------------------------------------------------------
-# file_env VAR: fill VAR from the file named by VAR_FILE (the official database
-# images' convention). Both at once is refused: which one would win is a guess.
-file_env() {
-    local var="$1"
-    local file_var="${var}_FILE"
-    if [[ -n "${!var:-}" && -n "${!file_var:-}" ]]; then
-        die "both $var and $file_var are set; set only one."
-    fi
-    if [[ -n "${!file_var:-}" ]]; then
-        local file="${!file_var}"
-        [[ -r "$file" ]] || die "$file_var points to '$file', which is not a readable file."
-        local value
-        value="$(<"$file")"
-        # A trailing newline from `echo secret > file` is not part of the secret.
-        value="${value%$'\n'}"
-        export "$var"="$value"
-        unset "$file_var"
-    fi
-}
-
-# secret_problem VALUE: why GoBackup would mangle VALUE, or nothing. Kept in step
-# with components/rules.ts (secretProblem).
-secret_problem() {
-    local value="$1"
-    if [[ -z "$value" ]]; then
-        echo "is empty"
-    elif [[ "$value" =~ [[:space:]] ]]; then
-        echo "contains whitespace or a line break: GoBackup splits its sqlpackage command on whitespace, so it would be cut"
-    elif [[ "$value" =~ [[:cntrl:]] ]]; then
-        echo "contains a control character, which cannot appear in GoBackup's YAML config"
-    elif [[ "$value" == *'"'* ]]; then
-        echo "contains a double quote (\"): GoBackup pastes it into a double-quoted YAML string, which it would end"
-    elif [[ "$value" == *\\* ]]; then
-        echo "contains a backslash (\\): GoBackup pastes it into a double-quoted YAML string, where it starts an escape"
-    fi
-}
-
-# literal_problem VALUE: why a non-secret VALUE cannot be written into the config.
-# GoBackup expands $NAME anywhere in the file, and splits the sqlpackage command
-# on whitespace.
-literal_problem() {
-    local value="$1"
-    if [[ -z "$value" ]]; then
-        echo "is empty"
-    elif [[ "$value" == *'$'* ]]; then
-        echo "contains \$, which GoBackup would expand as a variable (it has no escape)"
-    elif [[ "$value" =~ [[:space:]] || "$value" =~ [[:cntrl:]] ]]; then
-        echo "contains whitespace or control characters: GoBackup splits its sqlpackage command on whitespace"
-    elif [[ "$value" == *'"'* || "$value" == *\\* ]]; then
-        echo "contains a quote or backslash"
-    fi
-}
+ACTIVE_CONFIG="$GOBACKUP_DIR/gobackup.yml"
+# GoBackup's local storage copies each archive with `cp -a`; the shim in front of it
+# links instead when the copy stays on the workdir's file system (see shims/cp).
+SHIM_DIR="${SQLSERVER_BACKUP_SHIMS:-$LIB_DIR/shims}"
 
 # ---------------------------------------------------------------------------
 # The variables a config references: ${NAME} occurrences, each once.
@@ -94,7 +34,7 @@ referenced_variables() {
     grep -oE '\$\{[A-Za-z_][A-Za-z0-9_]*\}' "$1" | tr -d '${}' | sort -u || true
 }
 
-# Checks that every variable the config references is set and safe. Names every
+# Checks that every variable the config references is set and safe; names every
 # missing one in a single message.
 check_referenced_variables() {
     local config="$1" var problem
@@ -119,13 +59,30 @@ check_referenced_variables() {
     fi
 }
 
+# literal_problem VALUE: why a non-secret VALUE cannot be written into the config.
+# GoBackup expands $NAME anywhere in the file, and splits the sqlpackage command
+# on whitespace.
+literal_problem() {
+    local value="$1"
+    if [[ -z "$value" ]]; then
+        echo "is empty"
+    elif [[ "$value" == *'$'* ]]; then
+        echo "contains \$, which GoBackup would expand as a variable (it has no escape)"
+    elif [[ "$value" =~ [[:space:]] || "$value" =~ [[:cntrl:]] ]]; then
+        echo "contains whitespace or control characters: GoBackup splits its sqlpackage command on whitespace"
+    elif [[ "$value" == *'"'* || "$value" == *\\* ]]; then
+        echo "contains a quote or backslash"
+    fi
+}
+
 # ---------------------------------------------------------------------------
 # Rendering a config from the environment, for users without Pulumi. The same
-# shape as components/gobackupConfig.ts renders (a contract test compares them).
+# shape as components/plan/gobackupConfig.ts renders, from the same defaults (the
+# contract test renders both from defaults alone and compares what GoBackup reads).
 apply_defaults() {
     : "${MSSQL_PORT:=1433}"
     : "${MSSQL_USERNAME:=sa}"
-    : "${MSSQL_TRUST_CERT:=true}"
+    : "${MSSQL_TRUST_CERT:=false}"
     : "${MINIO_REGION:=us-east-1}"
     : "${MINIO_PATH:=backups/sqlserver}"
     : "${BACKUP_NAME:=main}"
@@ -144,7 +101,7 @@ validate_render_inputs() {
         [[ -n "${!var:-}" ]] || missing+=("$var")
     done
     if ((${#missing[@]} > 0)); then
-        die "missing required environment variable(s): ${missing[*]} (secrets may also be given as <NAME>_FILE, or mount a config at $CONFIG_FILE)."
+        die "missing required environment variable(s): ${missing[*]} (secrets may also be given as <NAME>_FILE; or give the whole config in GOBACKUP_CONFIG_YAML or mount it at $CONFIG_FILE)."
     fi
     apply_defaults
     for var in MSSQL_PASSWORD MINIO_ACCESS_KEY MINIO_SECRET_KEY; do
@@ -165,10 +122,13 @@ validate_render_inputs() {
         problems+=("MINIO_PATH must be segments of letters, digits, '.', '_', '-' joined by '/', no leading or trailing '/'")
     [[ "$BACKUP_NAME" =~ ^[a-z][a-z0-9_-]{0,62}$ ]] ||
         problems+=("BACKUP_NAME must be lower-case letters, digits, '-' or '_', starting with a letter")
-    [[ "$BACKUP_CRON" =~ ^[0-9A-Za-z*?,/\ -]+$ ]] || problems+=("BACKUP_CRON may only hold digits, names, '*', ',', '-', '/', '?' and spaces")
-    local fields
-    read -r -a fields <<<"$BACKUP_CRON"
-    ((${#fields[@]} == 5)) || problems+=("BACKUP_CRON must have exactly 5 fields (minute hour day month weekday), got '$BACKUP_CRON'")
+    [[ "$BACKUP_CRON" =~ ^(@[a-z]+( [0-9a-zµμ.+-]+)?|[0-9A-Za-z*?,/\ -]+)$ ]] ||
+        problems+=("BACKUP_CRON may only hold digits, names, '*', ',', '-', '/', '?' and spaces, or be a descriptor such as @daily")
+    if [[ "$BACKUP_CRON" != @* ]]; then
+        local fields
+        read -r -a fields <<<"$BACKUP_CRON"
+        ((${#fields[@]} == 5)) || problems+=("BACKUP_CRON must have exactly 5 fields (minute hour day month weekday), got '$BACKUP_CRON'")
+    fi
     for var in BACKUP_KEEP MINIO_TIMEOUT; do
         [[ "${!var}" =~ ^[1-9][0-9]*$ ]] || problems+=("$var must be a whole number of at least 1")
     done
@@ -185,20 +145,14 @@ validate_render_inputs() {
 # Writes the config. Every value was validated above (no quote, backslash, $ or
 # whitespace), so double-quoting is exact; secrets appear only as ${NAME}.
 render_config() {
-    local target="$1"
-    local local_storage="" manifest_scripts=""
+    local target="$1" local_storage=""
     if ((LOCAL_KEEP > 0)); then
         local_storage="
       local:
         type: local
         path: \"$WORKDIR/archives/$BACKUP_NAME\"
         keep: $LOCAL_KEEP"
-        # Integrity manifests read the archive from the local copy (see manifest.sh).
-        manifest_scripts="
-    before_script: \"sqlserver-backup-manifest start $BACKUP_NAME\"
-    after_script: \"sqlserver-backup-manifest finish $BACKUP_NAME $WORKDIR/archives/$BACKUP_NAME $MINIO_ENDPOINT $MINIO_BUCKET $MINIO_PATH/$BACKUP_NAME $MINIO_REGION\""
     fi
-    mkdir -p "$(dirname "$target")"
     (
         umask 077
         cat >"$target" <<EOF
@@ -210,7 +164,9 @@ models:
   $BACKUP_NAME:
     description: "SQL Server database $MSSQL_DATABASE on $MSSQL_HOST,$MSSQL_PORT"
     schedule:
-      cron: "$BACKUP_CRON"$manifest_scripts
+      cron: "$BACKUP_CRON"
+    before_script: "sqlserver-backup-hook start $BACKUP_NAME"
+    after_script: "sqlserver-backup-hook finish $BACKUP_NAME $MINIO_ENDPOINT $MINIO_BUCKET $MINIO_PATH/$BACKUP_NAME"
     databases:
       $BACKUP_NAME:
         type: mssql
@@ -265,7 +221,8 @@ preflight() {
         log INFO "connectivity pre-checks skipped (SKIP_PREFLIGHT=1)."
         return
     fi
-    local target host port failed=0
+    local target host port
+    local -a failed=()
     while IFS= read -r target; do
         [[ -n "$target" ]] || continue
         host="${target%:*}"
@@ -275,43 +232,71 @@ preflight() {
             log INFO "reached $host:$port."
         else
             log ERROR "cannot reach $host:$port over TCP within ${PREFLIGHT_TIMEOUT:-5}s: check the host name, port, network and firewall (SKIP_PREFLIGHT=1 skips this check)."
-            failed=1
+            failed+=("$host:$port")
         fi
     done < <(preflight_targets)
-    ((failed == 0)) || die "connectivity pre-checks failed."
+    ((${#failed[@]} == 0)) || PREFLIGHT_FAILURE="cannot reach ${failed[*]} over TCP"
 }
 
 # ---------------------------------------------------------------------------
 prepare() {
-    mkdir -p "$WORKDIR" "$GOBACKUP_DIR" || die "cannot create $WORKDIR or $GOBACKUP_DIR: is the workdir volume writable by uid $(id -u)?"
+    mkdir -p "$WORKDIR" "$GOBACKUP_DIR" "$HEALTH_DIR" || die "cannot create $WORKDIR or $GOBACKUP_DIR: is the workdir volume writable by uid $(id -u)?"
     [[ -w "$WORKDIR" ]] || die "$WORKDIR is not writable by uid $(id -u): mount a volume there the user can write."
-    local config
-    if [[ -f "$CONFIG_FILE" ]]; then
-        config="$CONFIG_FILE"
-        log INFO "using the mounted config $config."
+    # sqlpackage buffers table data in the temp folder (DacFx TempDirectoryForTableData):
+    # keep it on the workdir volume, which is sized for the data.
+    export TMPDIR="$WORKDIR/tmp"
+    mkdir -p "$TMPDIR"
+    if [[ -n "${GOBACKUP_CONFIG_YAML:-}" ]]; then
+        (umask 077 && printf '%s\n' "$GOBACKUP_CONFIG_YAML" >"$ACTIVE_CONFIG")
+        unset GOBACKUP_CONFIG_YAML
+        log INFO "using the config given in GOBACKUP_CONFIG_YAML."
+    elif [[ -f "$CONFIG_FILE" ]]; then
+        cp "$CONFIG_FILE" "$ACTIVE_CONFIG"
+        log INFO "using the mounted config $CONFIG_FILE."
     else
         validate_render_inputs
-        render_config "$RENDERED_CONFIG"
-        config="$RENDERED_CONFIG"
-        log INFO "rendered $config from the environment (model '$BACKUP_NAME', schedule '$BACKUP_CRON')."
+        render_config "$ACTIVE_CONFIG"
+        log INFO "rendered $ACTIVE_CONFIG from the environment (model '$BACKUP_NAME', schedule '$BACKUP_CRON')."
     fi
-    check_referenced_variables "$config"
-    ACTIVE_CONFIG="$config"
-    # The models the health check watches, and when this container started.
-    sed -n '/^models:/,/^[^ #]/{s/^  \([a-z][a-z0-9_-]*\):[[:space:]]*$/\1/p}' "$config" >"$GOBACKUP_DIR/models"
-    rm -f "$GOBACKUP_DIR/started-at"
+    check_referenced_variables "$ACTIVE_CONFIG"
+    # The models the health check watches.
+    sed -n '/^models:/,/^[^ #]/{s/^  \([a-z][a-z0-9_-]*\):[[:space:]]*$/\1/p}' "$ACTIVE_CONFIG" >"$GOBACKUP_DIR/models"
+    # The health clock starts once, when this volume is first used: restarts do not reset it.
+    [[ -f "$HEALTH_DIR/first-started-at" ]] || date +%s >"$HEALTH_DIR/first-started-at"
+    export PATH="$SHIM_DIR:$PATH" SQLSERVER_BACKUP_LINK_FROM="$WORKDIR" SQLSERVER_BACKUP_LINK_TO="$WORKDIR/archives"
 }
 
-# One backup now; returns GoBackup's status.
+# The models whose last recorded outcome is a failure, with the reason: "model: reason" lines.
+failed_models() {
+    local model
+    while IFS= read -r model; do
+        [[ "$(health_get "$model" result)" == failed ]] || continue
+        printf '%s: %s\n' "$model" "$(health_get "$model" reason)"
+    done <"$GOBACKUP_DIR/models"
+}
+
+# One backup now. Succeeds only when GoBackup succeeded and every model's archive
+# reached the bucket verified (the hook records that). Prints the outcome last.
 perform_once() {
-    local status=0
+    local status=0 failures
     log INFO "running one backup now."
-    gobackup perform --config "$ACTIVE_CONFIG" || status=$?
-    if ((status == 0)); then
-        log INFO "backup finished successfully."
-    else
-        log ERROR "backup failed (gobackup exit status $status); see GoBackup's messages above."
+    PREFLIGHT_FAILURE=""
+    preflight
+    if [[ -n "$PREFLIGHT_FAILURE" ]]; then
+        log ERROR "connectivity pre-checks failed."
+        echo "OUTCOME: failed: $PREFLIGHT_FAILURE"
+        return 1
     fi
+    gobackup perform --config "$ACTIVE_CONFIG" || status=$?
+    failures="$(failed_models | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+    if ((status == 0)) && [[ -z "$failures" ]]; then
+        log INFO "backup finished successfully."
+        echo "OUTCOME: succeeded"
+        return 0
+    fi
+    ((status != 0)) || status=1
+    log ERROR "backup failed (gobackup exit status $status); see the messages above."
+    echo "OUTCOME: failed: $(redact "${failures:-gobackup exited with status $status}")"
     return "$status"
 }
 
@@ -319,13 +304,14 @@ main() {
     local mode="${1:-${RUN_MODE:-daemon}}"
     case "$mode" in
         list | restore)
-            local var
-            for var in MINIO_ACCESS_KEY MINIO_SECRET_KEY RESTORE_TARGET_PASSWORD; do file_env "$var"; done
             exec "${RESTORE_COMMAND:-sqlserver-backup-restore}" "$mode"
+            ;;
+        status)
+            exec "${HEALTHCHECK_COMMAND:-/usr/local/bin/healthcheck.sh}"
             ;;
         once | daemon | check) ;;
         *)
-            (($# > 0)) || die "RUN_MODE must be once, daemon, check, list or restore, not '$mode'."
+            (($# > 0)) || die "RUN_MODE must be once, daemon, check, status, list or restore, not '$mode'."
             exec "$@"
             ;;
     esac
@@ -335,20 +321,20 @@ main() {
             log INFO "configuration is valid: $ACTIVE_CONFIG."
             ;;
         once)
-            preflight
             local status=0
             perform_once || status=$?
             exit "$status"
             ;;
         daemon)
-            preflight
             if [[ "${BACKUP_ON_START:-0}" == "1" ]]; then
-                # The health check counts from here: healthy only after this backup succeeded.
-                local status=0
-                perform_once || status=$?
-                ((status == 0)) || exit "$status"
+                # A failed first backup is recorded (the container turns unhealthy) but
+                # does not stop the container: a restart would only repeat it.
+                perform_once || log WARN "the first backup failed; the schedule starts anyway and the health check reports the failure."
+            else
+                PREFLIGHT_FAILURE=""
+                preflight
+                [[ -z "$PREFLIGHT_FAILURE" ]] || log WARN "$PREFLIGHT_FAILURE; the schedule starts anyway and each run will report its outcome."
             fi
-            date +%s >"$GOBACKUP_DIR/started-at"
             log INFO "starting GoBackup's scheduler."
             exec gobackup run --config "$ACTIVE_CONFIG"
             ;;

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Downloads the artifacts named in image/versions.env and writes their SHA-256
-# checksums into it. Run on a machine with internet access after changing a
-# version or link; review and commit the diff.
+# Downloads every artifact named in image/versions.env and checks it against its
+# pinned SHA-256. With --update, writes the downloaded files' checksums into
+# versions.env instead (after changing a version or link; review and commit the diff).
+# Needs internet access.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
+update=0
+[[ "${1:-}" == "--update" ]] && update=1
 # shellcheck source=image/versions.env
 source versions.env
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-pin() {
-    local name="$1" url="$2" sum
-    curl --fail --silent --show-error --location --retry 3 --output "$tmp/$name" "$url"
+status=0
+for name in SQLPACKAGE GOBACKUP MC; do
+    url_var="${name}_URL" sum_var="${name}_SHA256"
+    curl --fail --silent --show-error --location --retry 3 --output "$tmp/$name" "${!url_var}"
     sum="$(sha256sum "$tmp/$name" | cut -d' ' -f1)"
-    sed -i "s/^${name}_SHA256=.*/${name}_SHA256=${sum}/" versions.env
-    echo "${name}_SHA256=${sum}"
-}
-
-pin SQLPACKAGE "$SQLPACKAGE_URL"
-pin GOBACKUP "$GOBACKUP_URL"
+    if ((update)); then
+        sed -i "s/^${sum_var}=.*/${sum_var}=${sum}/" versions.env
+        echo "${sum_var}=${sum}"
+    elif [[ "$sum" == "${!sum_var}" ]]; then
+        echo "ok       $name $sum"
+    else
+        echo "MISMATCH $name: pinned ${!sum_var}, downloaded $sum" >&2
+        status=1
+    fi
+done
+exit "$status"

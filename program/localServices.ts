@@ -7,10 +7,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { goDuration } from "../components/plan/schedule";
 
 /** Pinned images of the embedded services. */
 export const MINIO_IMAGE = "minio/minio:RELEASE.2025-04-22T22-12-26Z";
-export const SQLSERVER_IMAGE = "mcr.microsoft.com/mssql/server:2022-latest";
+/** A fixed cumulative update, not 2022-latest: the dev stack must not change under you. */
+export const SQLSERVER_IMAGE = "mcr.microsoft.com/mssql/server:2022-CU20-ubuntu-22.04";
 
 const SQLCMD = "/opt/mssql-tools18/bin/sqlcmd -C -S localhost -U sa -b";
 
@@ -58,7 +60,8 @@ export function localServices(prefix: string, minioHostPort: number): LocalServi
         ports: [{ internal: 9000, external: minioHostPort, ip: "127.0.0.1" }],
         networksAdvanced: [{ name: network.name, aliases: ["minio"] }],
         volumes: [{ volumeName: minioData.name, containerPath: "/data" }],
-        healthcheck: { tests: ["CMD", "mc", "ready", "local"], interval: "5s", timeout: "5s", retries: 12 },
+        // Durations in Go's form, as the Docker provider reads them back (no diff on the next preview).
+        healthcheck: { tests: ["CMD", "mc", "ready", "local"], interval: goDuration(5), timeout: goDuration(5), retries: 12 },
         wait: true,
         waitTimeout: 180,
         restart: "unless-stopped",
@@ -74,10 +77,10 @@ export function localServices(prefix: string, minioHostPort: number): LocalServi
         // Healthy only once the sample database exists, so the first backup has something to export.
         healthcheck: {
             tests: ["CMD-SHELL", `${SQLCMD} -P "$MSSQL_SA_PASSWORD" -Q "IF DB_ID('SampleDb') IS NULL RAISERROR('SampleDb not created yet', 16, 1)"`],
-            interval: "5s",
-            timeout: "10s",
+            interval: goDuration(5),
+            timeout: goDuration(10),
             retries: 60,
-            startPeriod: "20s",
+            startPeriod: goDuration(20),
         },
         wait: true,
         waitTimeout: 300,

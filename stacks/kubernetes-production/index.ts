@@ -40,9 +40,16 @@ const backup = new SqlServerBackup("orders", {
     target: {
         kind: "kubernetes",
         namespace: config.get("namespace") ?? "sql-backups",
+        // Created labelled to enforce the "restricted" Pod Security Standard.
+        createNamespace: true,
         resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "6Gi" } },
         workdirSizeLimit: "80Gi",
-        networkPolicy: { sqlServerCidrs: [config.require("sqlServerCidr")], minioCidrs: [config.require("minioCidr")] },
+        networkPolicy: {
+            // SQL Server runs in the cluster: select its pods (a CIDR would not match pods under every network plugin).
+            sqlServer: { namespaceLabels: { "kubernetes.io/metadata.name": "db" }, podLabels: { app: "mssql" } },
+            // MinIO is outside the cluster.
+            minio: { cidrs: [config.require("minioCidr")] },
+        },
     },
 });
 

@@ -4,8 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { renderGoBackupConfig } from "../../components/gobackupConfig";
-import { BackupSettings } from "../../components/settings";
+import { renderGoBackupConfig } from "../../components/plan/gobackupConfig";
+import { DEFAULTS } from "../../components/plan/defaults";
+import { BackupSettings } from "../../components/plan/settings";
 
 const REPO = path.resolve(__dirname, "../..");
 
@@ -49,7 +50,7 @@ describe("config contract: component renderer and image entrypoint agree", () =>
         });
 
         const env = {
-            PATH: `${path.join(REPO, "tests/doubles")}:${process.env.PATH}`,
+            PATH: process.env.PATH,
             HOME: workdir,
             GOBACKUP_CONFIG: path.join(workdir, "not-mounted.yml"),
             GOBACKUP_WORKDIR: workdir,
@@ -76,6 +77,49 @@ describe("config contract: component renderer and image entrypoint agree", () =>
         const rendered = fs.readFileSync(path.join(workdir, ".gobackup", "gobackup.yml"), "utf8");
         const fromEntrypoint = asGoBackupSees(rendered, { MSSQL_PASSWORD: secrets.password, MINIO_ACCESS_KEY: secrets.accessKey, MINIO_SECRET_KEY: secrets.secretKey });
 
+        assert.deepStrictEqual(fromEntrypoint, fromComponent);
+    });
+
+    it("applies the same defaults: the entrypoint given only what it requires renders what the component renders from its defaults", () => {
+        const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "contract-defaults-"));
+        // Everything not given is each side's own default (DEFAULTS in components/plan/defaults.ts,
+        // apply_defaults in image/entrypoint.sh); a default that drifts fails here.
+        const settings: BackupSettings = {
+            databases: [{ name: "main", host: "sql.internal", port: DEFAULTS.port, database: "Orders", username: DEFAULTS.username, trustServerCertificate: DEFAULTS.trustServerCertificate, extraArgs: [] }],
+            schedule: { cron: DEFAULTS.cron, timeZone: DEFAULTS.timeZone },
+            storage: {
+                endpoint: "http://minio:9000",
+                region: DEFAULTS.region,
+                bucket: "sql-backups",
+                prefix: DEFAULTS.prefix,
+                keep: DEFAULTS.keep,
+                timeoutSeconds: DEFAULTS.timeoutSeconds,
+                maxRetries: DEFAULTS.maxRetries,
+                retentionDays: DEFAULTS.retentionDays,
+                noncurrentVersionRetentionDays: DEFAULTS.noncurrentVersionRetentionDays,
+            },
+            webUi: { enabled: false, port: DEFAULTS.webUiPort },
+            workdir,
+            localCopy: { path: `${workdir}/archives`, keep: DEFAULTS.localCopies },
+        };
+        const secrets = { MSSQL_PASSWORD_MAIN: "Same-Secret-1", MINIO_ACCESS_KEY: "backup-user", MINIO_SECRET_KEY: "Same-Secret-2" };
+        const fromComponent = asGoBackupSees(renderGoBackupConfig(settings).yaml, secrets);
+        const env = {
+            PATH: process.env.PATH,
+            HOME: workdir,
+            GOBACKUP_CONFIG: path.join(workdir, "not-mounted.yml"),
+            GOBACKUP_WORKDIR: workdir,
+            MSSQL_HOST: "sql.internal",
+            MSSQL_DATABASE: "Orders",
+            MSSQL_PASSWORD: secrets.MSSQL_PASSWORD_MAIN,
+            MINIO_ENDPOINT: "http://minio:9000",
+            MINIO_BUCKET: "sql-backups",
+            MINIO_ACCESS_KEY: secrets.MINIO_ACCESS_KEY,
+            MINIO_SECRET_KEY: secrets.MINIO_SECRET_KEY,
+        };
+        execFileSync("bash", [path.join(REPO, "image/entrypoint.sh"), "check"], { env, stdio: "pipe" });
+        const rendered = fs.readFileSync(path.join(workdir, ".gobackup", "gobackup.yml"), "utf8");
+        const fromEntrypoint = asGoBackupSees(rendered, { MSSQL_PASSWORD: secrets.MSSQL_PASSWORD_MAIN, MINIO_ACCESS_KEY: secrets.MINIO_ACCESS_KEY, MINIO_SECRET_KEY: secrets.MINIO_SECRET_KEY });
         assert.deepStrictEqual(fromEntrypoint, fromComponent);
     });
 });

@@ -1,15 +1,19 @@
 import * as assert from "assert";
+import * as docker from "@pulumi/docker";
+import * as YAML from "yaml";
 import { SqlServerBackup, SqlServerBackupArgs } from "../../components";
+import { firstBackupFailure } from "../../components/targets/docker/backup";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
 import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
 
-function dockerArgs(): SqlServerBackupArgs {
-    return { ...validArgs(), image: { ref: IMAGE }, target: { kind: "docker", networks: ["backend"] } };
+function dockerArgs(extra: Partial<Extract<SqlServerBackupArgs["target"], { kind: "docker" }>> = {}): SqlServerBackupArgs {
+    return { ...validArgs(), image: { ref: IMAGE }, target: { kind: "docker", networks: ["backend"], ...extra } };
 }
 
 const byType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
+const envMap = (envs: unknown) => Object.fromEntries((envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("docker target (mocked engine)", () => {
     const resources = useMocks();
@@ -18,65 +22,74 @@ describe("docker target (mocked engine)", () => {
         const backup = new SqlServerBackup("orders", args);
         await valueOf(backup.commands);
         await settle();
-        const [container] = byType(resources, "docker:index/container:Container");
+        const container = byType(resources, "docker:index/container:Container").find((c) => c.inputs.name === "orders-backup")!;
         const [volume] = byType(resources, "docker:index/volume:Volume");
         return { backup, container, volume };
     }
 
     it("runs the image in daemon mode, restarting unless stopped, on the given network", async () => {
         const { container } = await deploy();
-        assert.strictEqual(container.inputs.name, "orders-backup");
         assert.strictEqual(container.inputs.image, IMAGE);
         assert.strictEqual(container.inputs.restart, "unless-stopped");
         assert.deepStrictEqual(container.inputs.networksAdvanced, [{ name: "backend" }]);
-        const envs = secretInput(container.inputs.envs) as string[];
-        assert.ok(envs.includes("RUN_MODE=daemon"));
+        assert.strictEqual(envMap(container.inputs.envs).RUN_MODE, "daemon");
     });
 
-    it("passes every variable the config needs as a secret env, plus the job's plain settings", async () => {
-        const { container } = await deploy();
-        const envs = secretInput(container.inputs.envs) as string[];
-        const names = envs.map((e) => e.split("=")[0]);
-        assert.deepStrictEqual(names, [
+    it("passes the config and the job's settings as plain env a reviewer can read, and every credential as a _FILE path", async () => {
+        const { container, backup } = await deploy();
+        // Plain, not secret: the preview shows a changed schedule or time zone.
+        const env = envMap(container.inputs.envs);
+        assert.deepStrictEqual(Object.keys(env), [
             "BACKUP_MAX_AGE_SECONDS",
-            "GOBACKUP_CONFIG",
-            "GOBACKUP_WORKDIR",
-            "MINIO_ACCESS_KEY",
+            "GOBACKUP_CONFIG_YAML",
+            "MINIO_ACCESS_KEY_FILE",
             "MINIO_BUCKET",
             "MINIO_ENDPOINT",
             "MINIO_PATH",
             "MINIO_REGION",
-            "MINIO_SECRET_KEY",
-            "MSSQL_PASSWORD_BILLING",
-            "MSSQL_PASSWORD_ORDERS",
+            "MINIO_SECRET_KEY_FILE",
+            "MSSQL_PASSWORD_BILLING_FILE",
+            "MSSQL_PASSWORD_ORDERS_FILE",
             "PREFLIGHT_TARGETS",
             "RUN_MODE",
             "TZ",
         ]);
-        assert.ok(envs.includes(`MSSQL_PASSWORD_ORDERS=${ORDERS_PASSWORD}`));
-        assert.ok(envs.includes("PREFLIGHT_TARGETS=sql.internal:1433 10.0.0.5:14330 minio:9000"));
-        assert.ok(envs.includes("BACKUP_MAX_AGE_SECONDS=93600"), "daily schedule: 24 h + 2 h");
+        assert.strictEqual(env.GOBACKUP_CONFIG_YAML, await valueOf(backup.config));
+        assert.strictEqual(YAML.parse(env.GOBACKUP_CONFIG_YAML).models.orders.schedule.cron, "30 1 * * *");
+        assert.strictEqual(env.TZ, "Europe/Berlin");
+        assert.strictEqual(env.MSSQL_PASSWORD_ORDERS_FILE, "/run/secrets/sqlserver-backup/MSSQL_PASSWORD_ORDERS");
+        assert.strictEqual(env.PREFLIGHT_TARGETS, "sql.internal:1433 10.0.0.5:14330 minio:9000");
+        assert.strictEqual(env.BACKUP_MAX_AGE_SECONDS, "93600", "daily schedule: 24 h + 2 h");
     });
 
-    it("uploads the rendered config to /etc/gobackup/gobackup.yml, readable by the image's user only", async () => {
+    it("puts each credential in its own file, owned by the image's user and readable by it alone", async () => {
         const { container, backup } = await deploy();
-        // The config Output is secret, so the whole uploads list travels as a secret.
-        const [upload] = secretInput(container.inputs.uploads) as Record<string, unknown>[];
-        assert.strictEqual(upload.file, "/etc/gobackup/gobackup.yml");
-        assert.strictEqual(upload.owner, "10001");
-        assert.strictEqual(upload.permissions, "0440");
-        assert.strictEqual(upload.content, await valueOf(backup.config));
+        const uploads = secretInput(container.inputs.uploads) as Record<string, unknown>[];
+        const environment = await valueOf(backup.environment);
+        assert.deepStrictEqual(
+            uploads.map((u) => u.file),
+            ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_BILLING", "MSSQL_PASSWORD_ORDERS"].map((n) => `/run/secrets/sqlserver-backup/${n}`),
+        );
+        for (const upload of uploads) {
+            assert.strictEqual(upload.owner, "10001");
+            assert.strictEqual(upload.group, "10001");
+            assert.strictEqual(upload.permissions, "0400");
+            assert.strictEqual(upload.content, environment[String(upload.file).split("/").pop()!]);
+        }
+        assert.strictEqual(environment.MSSQL_PASSWORD_ORDERS, ORDERS_PASSWORD);
     });
 
-    it("keeps the workdir on a named volume so local copies survive restarts", async () => {
+    it("keeps the workdir on a named volume so local copies and health records survive restarts", async () => {
         const { container, volume } = await deploy();
         assert.strictEqual(volume.inputs.name, "orders-workdir");
         assert.deepStrictEqual(container.inputs.volumes, [{ volumeName: "orders-workdir", containerPath: "/tmp/gobackup" }]);
+        const labels = (volume.inputs.labels as { label: string }[]).map((l) => l.label);
+        assert.ok(!labels.includes("app.kubernetes.io/version"), "a version label would replace the volume (and its local copies) on every upgrade");
     });
 
-    it("uses the image's backup-age health check and makes pulumi up wait until healthy", async () => {
+    it("writes health check durations in Go's form, so the provider reads back what it was given", async () => {
         const { container } = await deploy();
-        assert.deepStrictEqual(container.inputs.healthcheck, { tests: ["CMD", "/usr/local/bin/healthcheck.sh"], interval: "30s", timeout: "10s", retries: 3, startPeriod: "2m" });
+        assert.deepStrictEqual(container.inputs.healthcheck, { tests: ["CMD", "/usr/local/bin/healthcheck.sh"], interval: "30s", timeout: "10s", startPeriod: "2m0s", retries: 3 });
         assert.strictEqual(container.inputs.wait, true);
         assert.strictEqual(container.inputs.waitTimeout, 300);
     });
@@ -107,17 +120,60 @@ describe("docker target (mocked engine)", () => {
         }
     });
 
-    it("gives operators commands to back up now, follow logs and see health", async () => {
+    it("gives operators commands that run inside the container with its state, config and health record", async () => {
         const { backup } = await deploy();
         assert.deepStrictEqual(await valueOf(backup.commands), {
-            backupNow: "docker exec orders-backup gobackup perform --config /etc/gobackup/gobackup.yml",
+            backupNow: "docker exec orders-backup /entrypoint.sh once",
             logs: "docker logs --follow --tail 200 orders-backup",
-            status: "docker inspect --format '{{json .State.Health}}' orders-backup",
+            status: "docker exec orders-backup /entrypoint.sh status",
             list: "docker exec orders-backup /entrypoint.sh list",
             restore:
                 "RESTORE_TARGET_PASSWORD='<password>' docker exec -e RESTORE_TARGET_PASSWORD -e RESTORE_DATABASE=<backup-name> " +
                 "-e RESTORE_TARGET_HOST=<sql-host> -e RESTORE_TARGET_DATABASE=<new-database> -e RESTORE_BACKUP=latest orders-backup /entrypoint.sh restore",
         });
         assert.strictEqual(await valueOf(backup.deployedName), "orders-backup");
+    });
+
+    it("builds the image on the target's Docker engine, so a remote host has the image its container runs", async () => {
+        const remote = new docker.Provider("remote-host", { host: "ssh://backup@db-host" });
+        const args = { ...dockerArgs(), image: { build: {} } };
+        (args.target as { provider?: docker.Provider }).provider = remote;
+        new SqlServerBackup("orders", args);
+        await settle();
+        const [image] = byType(resources, "docker:index/image:Image");
+        assert.match(image.provider!, /pulumi:providers:docker::remote-host::/);
+        for (const resource of byType(resources, "docker:index/container:Container")) assert.match(resource.provider!, /::remote-host::/);
+    });
+
+    describe("backupOnStart", () => {
+        it("runs the first backup in a one-shot container that pulumi up waits for, replaced with the backup container", async () => {
+            const { backup } = await deploy(dockerArgs({ backupOnStart: true }));
+            const first = byType(resources, "docker:index/container:Container").find((c) => c.inputs.name === "orders-backup-first-backup")!;
+            assert.ok(first, "no first-backup container");
+            assert.strictEqual(envMap(first.inputs.envs).RUN_MODE, "once");
+            assert.strictEqual(first.inputs.attach, true, "up waits for it to end");
+            assert.strictEqual(first.inputs.logs, true, "its output is captured for the outcome");
+            assert.strictEqual(first.inputs.restart, "no", "a failed backup is not restarted in a loop");
+            assert.strictEqual(first.inputs.mustRun, false);
+            assert.deepStrictEqual(first.inputs.volumes, [{ volumeName: "orders-workdir", containerPath: "/tmp/gobackup" }]);
+            // The mock's attached containers exit 0.
+            assert.strictEqual(await valueOf(backup.firstBackup), "succeeded");
+        });
+
+        it("fails pulumi up with the backup's own reason when the first backup failed, and with nothing when it succeeded", () => {
+            const logs = "...\nOUTCOME: failed: orders: cannot list s3://sql-backups/backups/sqlserver/orders/ (Access Denied)\n";
+            assert.strictEqual(
+                firstBackupFailure("orders-backup-first-backup", { exitCode: 1, containerLogs: logs }),
+                "The first backup (orders-backup-first-backup) failed: orders: cannot list s3://sql-backups/backups/sqlserver/orders/ (Access Denied)",
+            );
+            assert.match(firstBackupFailure("x", { exitCode: 137, containerLogs: "" })!, /failed: exit code 137; see docker logs x/);
+            assert.strictEqual(firstBackupFailure("x", { exitCode: 0, containerLogs: "OUTCOME: succeeded\n" }), undefined);
+        });
+
+        it("creates no one-shot container without it", async () => {
+            const { backup } = await deploy();
+            assert.strictEqual(byType(resources, "docker:index/container:Container").length, 1);
+            assert.strictEqual(await valueOf(backup.firstBackup), undefined);
+        });
     });
 });

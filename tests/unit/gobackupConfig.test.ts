@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
-import { renderGoBackupConfig } from "../../components/gobackupConfig";
+import { renderGoBackupConfig } from "../../components/plan/gobackupConfig";
 import { validSettings } from "./helpers/fixtures";
 
 type Model = {
@@ -91,17 +91,24 @@ describe("GoBackup config renderer", () => {
         assert.ok(!rendered.yaml.includes(":-"));
     });
 
-    it("lists the variables the config references, secrets marked, and TZ for the scheduler", () => {
-        const byName = Object.fromEntries(rendered.variables.map((v) => [v.name, v]));
-        assert.deepStrictEqual(Object.keys(byName), ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_ORDERS", "MSSQL_PASSWORD_BILLING", "TZ"]);
+    it("lists the credentials the config references, each once, and nothing else", () => {
         assert.deepStrictEqual(
-            rendered.variables.filter((v) => v.secret).map((v) => v.name),
-            ["MINIO_SECRET_KEY", "MSSQL_PASSWORD_ORDERS", "MSSQL_PASSWORD_BILLING"],
+            rendered.variables.map((v) => v.name),
+            ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_ORDERS", "MSSQL_PASSWORD_BILLING"],
         );
-        assert.strictEqual(byName.TZ.value, "Europe/Berlin");
-        for (const name of rendered.yaml.match(/\$\{([A-Z0-9_]+)\}/g)!.map((r) => r.slice(2, -1))) {
-            assert.ok(byName[name], `${name} is referenced but not listed`);
-        }
+        const referenced = new Set(rendered.yaml.match(/\$\{([A-Z0-9_]+)\}/g)!.map((r) => r.slice(2, -1)));
+        assert.deepStrictEqual([...referenced].sort(), rendered.variables.map((v) => v.name).sort());
+    });
+
+    it("runs the hook before and after every model: it verifies the archive in the bucket and records the outcome", () => {
+        assert.strictEqual((config.models.orders as Record<string, unknown>).before_script, "sqlserver-backup-hook start orders");
+        assert.strictEqual(
+            (config.models.orders as Record<string, unknown>).after_script,
+            "sqlserver-backup-hook finish orders http://minio:9000 sql-backups backups/sqlserver/orders",
+        );
+        // Also without a local copy: the manifest is read from the bucket, not from the local copy.
+        const noCopy = parse(renderGoBackupConfig({ ...validSettings(), localCopy: undefined }).yaml);
+        assert.match(String((noCopy.models.billing as Record<string, unknown>).after_script), /^sqlserver-backup-hook finish billing /);
     });
 
     it("is deterministic: the same settings render the same bytes", () => {

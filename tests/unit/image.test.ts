@@ -3,12 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "../../components";
-import { contentTag, imageDirectory, pinnedVersions } from "../../components/image";
+import { contextFiles, contentTag, imageDirectory, pinnedVersions, pinProblem } from "../../components/image/pins";
 import { validArgs } from "./helpers/fixtures";
 import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 const SQLPACKAGE = { version: "170.2.70", url: "https://go.microsoft.com/fwlink/?linkid=2338525", sha256: "a".repeat(64) };
 const GOBACKUP = { version: "3.1.1", url: "https://example.invalid/gobackup-linux-amd64.tar.gz", sha256: "b".repeat(64) };
+const MC = { version: "RELEASE.2025-08-13T08-35-41Z", url: "https://example.invalid/mc", sha256: "d".repeat(64) };
 
 function withImage(image: SqlServerBackupArgs["image"]): SqlServerBackupArgs {
     return { ...validArgs(), image };
@@ -20,7 +21,7 @@ describe("backup image (mocked engine)", () => {
     const resources = useMocks();
 
     it("builds image/ for linux/amd64 from a path relative to the program, with pinned versions as build args", async () => {
-        const backup = new SqlServerBackup("orders", withImage({ build: { sqlpackage: SQLPACKAGE, gobackup: GOBACKUP } }));
+        const backup = new SqlServerBackup("orders", withImage({ build: { sqlpackage: SQLPACKAGE, gobackup: GOBACKUP, mc: MC } }));
         await settle();
         const [image] = images(resources);
         const build = image.inputs.build as Record<string, unknown>;
@@ -35,6 +36,9 @@ describe("backup image (mocked engine)", () => {
             GOBACKUP_VERSION: "3.1.1",
             GOBACKUP_URL: GOBACKUP.url,
             GOBACKUP_SHA256: GOBACKUP.sha256,
+            MC_VERSION: MC.version,
+            MC_URL: MC.url,
+            MC_SHA256: MC.sha256,
         });
         assert.strictEqual(image.inputs.skipPush, true);
         assert.match(String(image.inputs.imageName), /^sqlserver-backup:[0-9a-f]{16}$/);
@@ -46,10 +50,14 @@ describe("backup image (mocked engine)", () => {
         assert.strictEqual(contentTag(args), contentTag({ ...args }));
         assert.notStrictEqual(contentTag(args), contentTag({ ...args, GOBACKUP_VERSION: "3" }));
         const copy = fs.mkdtempSync(path.join(os.tmpdir(), "image-copy-"));
-        for (const file of fs.readdirSync(imageDirectory())) fs.copyFileSync(path.join(imageDirectory(), file), path.join(copy, file));
+        fs.cpSync(imageDirectory(), copy, { recursive: true });
         assert.strictEqual(contentTag(args, copy), contentTag(args));
-        fs.appendFileSync(path.join(copy, "entrypoint.sh"), "\n# changed\n");
-        assert.notStrictEqual(contentTag(args, copy), contentTag(args));
+        for (const file of ["entrypoint.sh", "shims/cp", "lib.sh"]) {
+            const changed = fs.mkdtempSync(path.join(os.tmpdir(), "image-changed-"));
+            fs.cpSync(imageDirectory(), changed, { recursive: true });
+            fs.appendFileSync(path.join(changed, file), "\n# changed\n");
+            assert.notStrictEqual(contentTag(args, changed), contentTag(args), `a change to ${file} must change the tag`);
+        }
     });
 
     it("pushes to a registry when one is given, with the password secret, and runs the pushed digest", async () => {
@@ -89,13 +97,42 @@ describe("backup image (mocked engine)", () => {
         assert.strictEqual(images(resources).length, 1);
     });
 
-    it("refuses to build without a pinned checksum, naming the field", () => {
+    it("ships a well-formed pin for every download: version, https link and SHA-256 (image/versions.env)", () => {
         const pins = pinnedVersions();
-        const unpinned = pins.sqlpackage.sha256 === "" ? {} : { sqlpackage: { ...SQLPACKAGE, sha256: "" } };
+        assert.deepStrictEqual(Object.keys(pins), ["sqlpackage", "gobackup", "mc"]);
+        for (const [tool, pin] of Object.entries(pins)) {
+            assert.strictEqual(pinProblem(pin), undefined, `${tool}: ${JSON.stringify(pin)}`);
+            assert.match(pin.url, /^https:\/\//, `${tool} is downloaded over https`);
+        }
+        assert.strictEqual(pins.sqlpackage.version, "170.4.83.3");
+        assert.strictEqual(pins.sqlpackage.sha256, "e81ede2429f3a15d9e752845c8928569c7706b3a911fad2d1717c0f03e0fc7c3");
+        assert.strictEqual(pins.gobackup.sha256, "d4ec264c2f266742aa370e90a1666535917de0207bd908786823415fce4924c6");
+        assert.ok(pins.gobackup.url.includes(`/v${pins.gobackup.version}/`), "GoBackup's link names its version");
+        assert.ok(pins.mc.url.endsWith(pins.mc.version), "mc's link names its version");
+    });
+
+    it("hashes exactly the files the build context holds (image/.dockerignore)", () => {
+        assert.deepStrictEqual(contextFiles(), [".dockerignore", "Dockerfile", "entrypoint.sh", "fetch-verified.sh", "healthcheck.sh", "hook.sh", "lib.sh", "restore.sh", "shims/cp"]);
+    });
+
+    it("refuses an override without a checksum, naming the field", () => {
         assert.throws(
-            () => new SqlServerBackup("orders", withImage({ build: { gobackup: GOBACKUP, ...unpinned } })),
-            (err: Error) => err instanceof SqlServerBackupArgsError && err.problems.some((p) => p.field === "image.build.sqlpackage.sha256"),
+            () => new SqlServerBackup("orders", withImage({ build: { gobackup: { ...GOBACKUP, sha256: "" } } })),
+            (err: Error) => err instanceof SqlServerBackupArgsError && err.problems.some((p) => p.field === "image.build.gobackup" && /64 lower-case hex/.test(p.message)),
         );
+    });
+
+    it("passes the Docker build options a user reaches for: network, extra hosts, cache images, builder", async () => {
+        new SqlServerBackup(
+            "orders",
+            withImage({ build: { network: "host", addHosts: ["downloads.internal:10.0.0.7"], cacheFrom: ["registry.example.com/sqlserver-backup:cache"], builderVersion: "BuilderBuildKit" } }),
+        );
+        await settle();
+        const build = images(resources)[0].inputs.build as Record<string, unknown>;
+        assert.strictEqual(build.network, "host");
+        assert.deepStrictEqual(build.addHosts, ["downloads.internal:10.0.0.7"]);
+        assert.deepStrictEqual(build.cacheFrom, { images: ["registry.example.com/sqlserver-backup:cache"] });
+        assert.strictEqual(build.builderVersion, "BuilderBuildKit");
     });
 
     it("refuses a platform other than linux/amd64 and a reference without tag or digest", () => {

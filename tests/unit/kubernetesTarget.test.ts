@@ -1,16 +1,22 @@
 import * as assert from "assert";
+import * as YAML from "yaml";
 import { SqlServerBackup, SqlServerBackupArgs } from "../../components";
-import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../components/kubernetesTarget";
+import { kubernetesNames } from "../../components/plan/naming";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
 import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
 
-function k8sArgs(): SqlServerBackupArgs {
+function k8sArgs(extra: Partial<Extract<SqlServerBackupArgs["target"], { kind: "kubernetes" }>> = {}): SqlServerBackupArgs {
     return {
         ...validArgs(),
         image: { ref: IMAGE },
-        target: { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServerCidrs: ["10.0.0.0/24"], minioCidrs: ["10.0.9.0/24"] } },
+        target: {
+            kind: "kubernetes",
+            namespace: "backup",
+            networkPolicy: { sqlServer: { cidrs: ["10.0.0.0/24"] }, minio: { namespaceLabels: { "kubernetes.io/metadata.name": "storage" }, podLabels: { app: "minio" } } },
+            ...extra,
+        },
     };
 }
 
@@ -18,7 +24,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const one = (resources: RecordedResource[], type: string) => {
     const found = resources.filter((r) => r.type === type);
-    assert.strictEqual(found.length, 1, `expected one ${type}`);
+    assert.strictEqual(found.length, 1, `expected one ${type}, found ${found.length}`);
     return found[0];
 };
 
@@ -33,19 +39,43 @@ describe("kubernetes target (mocked engine)", () => {
     }
     const podSpec = (cronJob: Json) => cronJob.spec.jobTemplate.spec.template.spec;
     const container = (cronJob: Json) => podSpec(cronJob).containers[0];
+    const envOf = (cronJob: Json) => Object.fromEntries((container(cronJob).env as Json[]).map((e) => [e.name, e.value]));
 
-    it("creates a Secret, a ConfigMap, a ServiceAccount without token, a CronJob and a NetworkPolicy in the namespace", async () => {
+    it("creates the credentials Secret (its data applied in place), a ServiceAccount without token, a CronJob and a NetworkPolicy", async () => {
         await deploy();
-        const kinds = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type).sort();
+        const kinds = resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.type).sort();
         assert.deepStrictEqual(kinds, [
             "kubernetes:batch/v1:CronJob",
-            "kubernetes:core/v1:ConfigMap",
             "kubernetes:core/v1:Secret",
+            "kubernetes:core/v1:SecretPatch",
             "kubernetes:core/v1:ServiceAccount",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
         ]);
-        for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) assert.strictEqual((r.inputs.metadata as Json).namespace, "backup");
+        for (const r of resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read)) assert.strictEqual((r.inputs.metadata as Json).namespace, "backup");
         assert.strictEqual(one(resources, "kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, false);
+    });
+
+    it("reads the namespace when it is not created, so a missing one fails the preview before anything is created", async () => {
+        await deploy();
+        const namespace = one(resources, "kubernetes:core/v1:Namespace");
+        assert.strictEqual(namespace.read, true, "read, not created");
+        const namespaceIndex = resources.indexOf(namespace);
+        for (const r of resources.filter((r) => r.type.startsWith("minio:") || r.type.startsWith("kubernetes:batch"))) {
+            assert.ok(resources.indexOf(r) > namespaceIndex, `${r.type} is registered before the namespace check`);
+        }
+    });
+
+    it("creates the namespace enforcing the restricted Pod Security Standard when asked", async () => {
+        await deploy(k8sArgs({ createNamespace: true }));
+        const namespace = one(resources, "kubernetes:core/v1:Namespace").inputs.metadata as Json;
+        assert.deepStrictEqual(namespace, {
+            name: "backup",
+            labels: {
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+            },
+        });
     });
 
     it("schedules the CronJob field by field from the args and production defaults", async () => {
@@ -84,62 +114,75 @@ describe("kubernetes target (mocked engine)", () => {
         });
     });
 
-    it("mounts the config read-only, an emptyDir workdir sized for the data, and writable /tmp and HOME", async () => {
+    it("mounts the credentials read-only as files, an emptyDir workdir sized for the data, and writable /tmp and HOME", async () => {
         const { cronJob } = await deploy();
         assert.deepStrictEqual(container(cronJob).volumeMounts, [
-            { name: "config", mountPath: "/etc/gobackup/gobackup.yml", subPath: "gobackup.yml", readOnly: true },
+            { name: "credentials", mountPath: "/run/secrets/sqlserver-backup", readOnly: true },
             { name: "workdir", mountPath: "/tmp/gobackup" },
             { name: "tmp", mountPath: "/tmp" },
             { name: "home", mountPath: "/home/sqlbackup" },
         ]);
         const volumes = podSpec(cronJob).volumes as Json[];
         assert.deepStrictEqual(volumes.find((v) => v.name === "workdir"), { name: "workdir", emptyDir: { sizeLimit: "20Gi" } });
+        assert.deepStrictEqual(volumes.find((v) => v.name === "credentials"), { name: "credentials", secret: { secretName: "orders-credentials", defaultMode: 0o440 } });
     });
 
     it("uses a PVC for the workdir when asked", async () => {
-        const args = k8sArgs();
-        args.target = { kind: "kubernetes", namespace: "backup", persistentVolumeClaim: "backup-workdir" };
-        const { cronJob } = await deploy(args);
+        const { cronJob } = await deploy(k8sArgs({ persistentVolumeClaim: "backup-workdir" }));
         assert.deepStrictEqual((podSpec(cronJob).volumes as Json[]).find((v) => v.name === "workdir"), { name: "workdir", persistentVolumeClaim: { claimName: "backup-workdir" } });
     });
 
     it("sets resource requests and limits with defaults, overridable by arg", async () => {
         const { cronJob } = await deploy();
         assert.deepStrictEqual(container(cronJob).resources, { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } });
-        const args = k8sArgs();
-        args.target = { kind: "kubernetes", namespace: "backup", resources: { limits: { memory: "8Gi", cpu: "2" } } };
         resources.length = 0;
-        const { cronJob: tuned } = await deploy(args);
+        const { cronJob: tuned } = await deploy(k8sArgs({ resources: { limits: { memory: "8Gi", cpu: "2" } } }));
         assert.deepStrictEqual(container(tuned).resources.limits, { memory: "8Gi", cpu: "2" });
     });
 
-    it("takes secrets only by reference from the Secret, which holds every variable the config needs", async () => {
+    it("carries the rendered config and the time zone as plain env in the pod template, and credentials only as _FILE paths", async () => {
         const { cronJob, backup } = await deploy();
-        const env = container(cronJob).env as Json[];
-        const secretRefs = env.filter((e) => e.valueFrom).map((e) => e.name);
-        assert.deepStrictEqual(secretRefs, ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_BILLING", "MSSQL_PASSWORD_ORDERS", "TZ"]);
-        assert.ok(env.every((e) => e.valueFrom || !String(e.value).includes(ORDERS_PASSWORD)));
-        assert.deepStrictEqual(env.find((e) => e.name === "RUN_MODE"), { name: "RUN_MODE", value: "once" });
+        const env = envOf(cronJob);
+        assert.strictEqual(env.GOBACKUP_CONFIG_YAML, await valueOf(backup.config));
+        assert.strictEqual(YAML.parse(env.GOBACKUP_CONFIG_YAML).models.orders.databases.orders.password, "${MSSQL_PASSWORD_ORDERS}");
+        assert.strictEqual(env.TZ, "Europe/Berlin");
+        assert.strictEqual(env.RUN_MODE, "once");
+        assert.deepStrictEqual(
+            Object.keys(env).filter((name) => name.endsWith("_FILE")),
+            ["MINIO_ACCESS_KEY_FILE", "MINIO_SECRET_KEY_FILE", "MSSQL_PASSWORD_BILLING_FILE", "MSSQL_PASSWORD_ORDERS_FILE"],
+        );
+        assert.ok((container(cronJob).env as Json[]).every((e) => e.valueFrom === undefined), "no secret reaches the env");
+    });
+
+    it("applies the credentials in place to one Secret of a fixed name, so Jobs already created never lose it", async () => {
+        const { backup } = await deploy();
         const secret = one(resources, "kubernetes:core/v1:Secret").inputs;
-        assert.deepStrictEqual(secretInput(secret.stringData), await valueOf(backup.environment));
+        assert.strictEqual((secret.metadata as Json).name, "orders-credentials");
+        assert.strictEqual(secret.data, undefined, "the Secret itself holds no data, so a password change never replaces it");
+        const patch = one(resources, "kubernetes:core/v1:SecretPatch").inputs;
+        assert.deepStrictEqual(patch.metadata, { name: "orders-credentials", namespace: "backup" });
+        const data = secretInput(patch.data) as Record<string, string>;
+        const expected = await valueOf(backup.environment);
+        assert.deepStrictEqual(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])), expected);
     });
 
-    it("annotates the pod template with the config's checksum, which changes when the config changes", async () => {
-        const { cronJob, backup } = await deploy();
-        const annotation = cronJob.spec.jobTemplate.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
-        assert.strictEqual(annotation, configChecksum(await valueOf(backup.config)));
-        const changed = k8sArgs();
-        changed.storage.keep = 8;
-        resources.length = 0;
-        const { cronJob: after } = await deploy(changed);
-        assert.notStrictEqual(after.spec.jobTemplate.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION], annotation);
+    it("names every object deterministically, so the preview's commands are the ones that will work", async () => {
+        const { backup } = await deploy();
+        const name = (type: string) => (one(resources, type).inputs.metadata as Json).name;
+        assert.strictEqual(name("kubernetes:batch/v1:CronJob"), "orders-backup");
+        assert.strictEqual(name("kubernetes:core/v1:ServiceAccount"), "orders-backup");
+        assert.strictEqual(name("kubernetes:networking.k8s.io/v1:NetworkPolicy"), "orders-backup");
+        assert.strictEqual(await valueOf(backup.deployedName), "orders-backup");
     });
 
-    it("names neither the Secret, the ConfigMap nor the CronJob, so a changed secret or config updates the CronJob instead of recreating it", async () => {
-        await deploy();
-        for (const type of ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap", "kubernetes:batch/v1:CronJob"]) {
-            assert.strictEqual((one(resources, type).inputs.metadata as Json).name, undefined, type);
-        }
+    it("derives names Kubernetes accepts from any component name: lower case, CronJob within 52, restore Job within 63", () => {
+        const names = kubernetesNames("Orders-EU-West-Production-SqlServer-01");
+        assert.strictEqual(names.cronJob.length <= 52, true, names.cronJob);
+        assert.match(names.cronJob, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+        assert.match(names.cronJob, /-backup$/);
+        assert.ok(names.restore("incident-2026-11-23").length <= 63, names.restore("incident-2026-11-23"));
+        assert.strictEqual(names.instance, "orders-eu-west-production-sqlserver-01");
+        assert.notStrictEqual(kubernetesNames(`${"a".repeat(60)}x`).cronJob, kubernetesNames(`${"a".repeat(60)}y`).cronJob, "shortened names stay distinct");
     });
 
     it("labels everything with app.kubernetes.io labels", async () => {
@@ -151,16 +194,27 @@ describe("kubernetes target (mocked engine)", () => {
         assert.strictEqual(labels["app.kubernetes.io/managed-by"], "pulumi");
     });
 
-    it("limits egress to DNS, the SQL Server ports and MinIO, and denies ingress", async () => {
+    it("limits egress of backup and restore pods to DNS, SQL Server and MinIO, by CIDR or by pod and namespace selectors, and denies ingress", async () => {
         await deploy();
         const spec = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec as Json;
+        assert.deepStrictEqual(spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "sqlserver-backup", "app.kubernetes.io/instance": "orders" } });
         assert.deepStrictEqual(spec.policyTypes, ["Ingress", "Egress"]);
         assert.deepStrictEqual(spec.ingress, []);
         assert.deepStrictEqual(spec.egress, [
             { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
             { to: [{ ipBlock: { cidr: "10.0.0.0/24" } }], ports: [{ protocol: "TCP", port: 1433 }, { protocol: "TCP", port: 14330 }] },
-            { to: [{ ipBlock: { cidr: "10.0.9.0/24" } }], ports: [{ protocol: "TCP", port: 9000 }] },
+            {
+                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "storage" } }, podSelector: { matchLabels: { app: "minio" } } }],
+                ports: [{ protocol: "TCP", port: 9000 }],
+            },
         ]);
+    });
+
+    it("takes the pod's port for a peer when given (a Service's DNAT changes it)", async () => {
+        await deploy(k8sArgs({ networkPolicy: { sqlServer: { podLabels: { app: "mssql" }, ports: [31433] }, minio: { cidrs: ["10.0.9.0/24"], ports: [9443] } } }));
+        const spec = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec as Json;
+        assert.deepStrictEqual(spec.egress[1].ports, [{ protocol: "TCP", port: 31433 }]);
+        assert.deepStrictEqual(spec.egress[2].ports, [{ protocol: "TCP", port: 9443 }]);
     });
 
     it("puts no secret value in any non-secret input", async () => {
@@ -174,10 +228,21 @@ describe("kubernetes target (mocked engine)", () => {
         }
     });
 
-    it("gives operators kubectl commands to back up now, read logs and see jobs", async () => {
+    it("gives operators kubectl commands with the real names; a manual Job's name stays within 63 characters", async () => {
         const { backup } = await deploy();
-        const commands = await valueOf(backup.commands);
-        assert.match(commands!.backupNow, /^kubectl --namespace backup create job --from=cronjob\/orders-backup\S* orders-backup\S*-manual-\$\(date \+%s\)$/);
-        assert.match(commands!.logs, /--selector app\.kubernetes\.io\/instance=orders/);
+        const commands = (await valueOf(backup.commands))!;
+        assert.strictEqual(commands.backupNow, "kubectl --namespace backup create job --from=cronjob/orders-backup orders-backup-manual-$(date +%s)");
+        assert.match(commands.logs, /--selector app\.kubernetes\.io\/instance=orders/);
+        assert.match(commands.list, /^kubectl --namespace backup run orders-list-\$\(date \+%s\) --rm -i --restart=Never --image=registry\.example\.com/);
+        assert.match(commands.list, /"secret":\{"name":"orders-credentials","items":\[\{"key":"MINIO_ACCESS_KEY"/);
+        assert.match(commands.list, /"runAsNonRoot":true,"runAsUser":10001/, "the one-off pod is as restricted as the CronJob's");
+        assert.match(commands.restore, /create secret generic orders-restore-target --from-file=RESTORE_TARGET_PASSWORD=<password-file>/);
+        assert.doesNotMatch(commands.restore, /RESTORE_TARGET_PASSWORD=[^<]/);
+
+        resources.length = 0;
+        const long = new SqlServerBackup("Orders-EU-West-Production-SqlServer-01", k8sArgs());
+        const longCommands = (await valueOf(long.commands))!;
+        const jobName = /create job --from=cronjob\/\S+ (\S+)-\$\(date \+%s\)$/.exec(longCommands.backupNow)![1];
+        assert.ok(jobName.length + 1 + 10 <= 63, `${jobName}-<10 digits> is longer than 63`);
     });
 });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { backupPolicyDocument, renderBackupPolicy } from "../../components/policy";
+import { backupPolicyDocument, renderBackupPolicy } from "../../components/plan/policy";
 
 describe("backup user policy", () => {
     const policy = backupPolicyDocument("sql-backups", "backups/sqlserver");

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { graphSnapshot, matchGolden, runProgram, stackConfig } from "./helpers/program";
-import { useMocks, valueOf } from "./helpers/mocks";
+import { retainOnDelete, useMocks, valueOf } from "./helpers/mocks";
 import * as pulumi from "@pulumi/pulumi";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -10,11 +10,37 @@ const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"e".repeat(64)}`;
 describe("this repository's program with the dev stack (mocked engine)", () => {
     const resources = useMocks("sqlserver-backup");
 
-    async function runDev(): Promise<Record<string, unknown>> {
-        // The pins in image/versions.env are empty on this machine, so the image is given by reference.
-        const { config, secretKeys } = stackConfig(REPO, "dev", { "sqlserver-backup:imageRef": IMAGE });
+    async function runDev(extra: Record<string, string> = {}): Promise<Record<string, unknown>> {
+        const { config, secretKeys } = stackConfig(REPO, "dev", extra);
         return runProgram(path.join(REPO, "index.ts"), config, secretKeys, resources);
     }
+
+    it("constructs with the shipped pins: the image is built from image/ with image/versions.env", async () => {
+        await runDev();
+        const images = resources.filter((r) => r.type === "docker:index/image:Image");
+        assert.strictEqual(images.length, 1);
+        const args = (images[0].inputs.build as { args: Record<string, string> }).args;
+        assert.strictEqual(args.SQLPACKAGE_VERSION, "170.4.83.3");
+        assert.match(args.GOBACKUP_SHA256, /^[0-9a-f]{64}$/);
+    });
+
+    it("passes the CLI's config check: every declared key without a default is set by the stack file", () => {
+        assert.doesNotThrow(() => stackConfig(REPO, "dev"));
+        assert.doesNotThrow(() => stackConfig(path.join(REPO, "stacks/kubernetes-production"), "production"));
+    });
+
+    it("destroys cleanly: the dev stack's bucket goes with its backups, MinIO and SQL Server go too", async () => {
+        await runDev();
+        const bucket = resources.find((r) => r.type === "minio:index/s3Bucket:S3Bucket")!;
+        assert.strictEqual(bucket.inputs.forceDestroy, true);
+        assert.strictEqual(retainOnDelete.get(bucket.name), false);
+    });
+
+    it("pins SQL Server by a version tag, not latest", async () => {
+        await runDev();
+        const sql = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage" && String(r.inputs.name).includes("mssql"))!;
+        assert.match(String(sql.inputs.name), /^mcr\.microsoft\.com\/mssql\/server:2022-CU\d+-ubuntu-22\.04$/);
+    });
 
     it("creates the network, MinIO, SQL Server and the backup, registered in dependency order", async () => {
         await runDev();
@@ -43,9 +69,10 @@ describe("this repository's program with the dev stack (mocked engine)", () => {
     });
 
     it("points the backup at the embedded services and backs up at start so pulumi up ends with a backup", async () => {
-        const exports = await runDev();
+        const exports = await runDev({ "sqlserver-backup:imageRef": IMAGE });
         const commands = await valueOf(exports.commands as pulumi.Output<{ backupNow: string }>);
-        assert.strictEqual(commands.backupNow, "docker exec dev-backup gobackup perform --config /etc/gobackup/gobackup.yml");
+        assert.strictEqual(commands.backupNow, "docker exec dev-backup /entrypoint.sh once");
+        assert.ok(resources.some((r) => r.name === "dev-first-backup"), "the first backup runs in a one-shot container");
         const config = await valueOf(exports.gobackupConfig as pulumi.Output<string>);
         assert.match(config, /host: sqlserver/);
         assert.match(config, /endpoint: http:\/\/minio:9000/);

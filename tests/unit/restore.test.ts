@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "../../components";
-import { dockerRestoreStatus } from "../../components/restore";
+import { runOutcome } from "../../components/plan/outcome";
+import { jobOutcome, RESTORE_WAIT_FOR } from "../../components/targets/kubernetes/restore";
 import { validArgs } from "./helpers/fixtures";
 import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
@@ -24,11 +25,12 @@ function withRestore(kind: "docker" | "kubernetes"): SqlServerBackupArgs {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const named = (resources: RecordedResource[], name: string) => resources.find((r) => r.name === name);
+const envMap = (envs: unknown) => Object.fromEntries((envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("restore as code (mocked engine)", () => {
     const resources = useMocks();
 
-    it("docker: runs one attached container named after the restore id, with the choice and target as env", async () => {
+    it("docker: runs one attached container named after the restore id, with the choice, the target and a deadline as env", async () => {
         const backup = new SqlServerBackup("orders", withRestore("docker"));
         await valueOf(backup.commands);
         await settle();
@@ -36,35 +38,51 @@ describe("restore as code (mocked engine)", () => {
         assert.strictEqual(container.type, "docker:index/container:Container");
         assert.deepStrictEqual(container.inputs.command, ["restore"]);
         assert.strictEqual(container.inputs.attach, true);
+        assert.strictEqual(container.inputs.logs, true);
         assert.strictEqual(container.inputs.mustRun, false);
         assert.strictEqual(container.inputs.restart, "no");
-        const envs = secretInput(container.inputs.envs) as string[];
-        for (const expected of [
-            "RESTORE_DATABASE=orders",
-            "RESTORE_BACKUP=before:2026-11-23T02:00:00Z",
-            "RESTORE_TARGET_HOST=sql-restore",
-            "RESTORE_TARGET_PORT=1433",
-            "RESTORE_TARGET_DATABASE=Orders_Restored",
-            "RESTORE_TARGET_USERNAME=sa",
-            "RESTORE_TRUST_CERT=true",
-            "RESTORE_FORCE=0",
-            `RESTORE_TARGET_PASSWORD=${TARGET_PASSWORD}`,
-            "MINIO_BUCKET=sql-backups",
-            "MINIO_PATH=backups/sqlserver",
-        ]) {
-            assert.ok(envs.includes(expected), `missing ${expected}`);
-        }
-        assert.ok(envs.some((e) => e.startsWith("MINIO_SECRET_KEY=")));
-        assert.ok(!envs.some((e) => e.startsWith("MSSQL_PASSWORD_")), "a restore gets no source database password");
+        const env = envMap(container.inputs.envs);
+        assert.deepStrictEqual(
+            { ...env, MINIO_ENDPOINT: undefined, MINIO_REGION: undefined, TZ: undefined },
+            {
+                MINIO_ACCESS_KEY_FILE: "/run/secrets/sqlserver-backup/MINIO_ACCESS_KEY",
+                MINIO_BUCKET: "sql-backups",
+                MINIO_ENDPOINT: undefined,
+                MINIO_PATH: "backups/sqlserver",
+                MINIO_REGION: undefined,
+                MINIO_SECRET_KEY_FILE: "/run/secrets/sqlserver-backup/MINIO_SECRET_KEY",
+                RESTORE_BACKUP: "before:2026-11-23T02:00:00Z",
+                RESTORE_DATABASE: "orders",
+                RESTORE_FORCE: "0",
+                RESTORE_ID: "incident-42",
+                RESTORE_TARGET_DATABASE: "Orders_Restored",
+                RESTORE_TARGET_HOST: "sql-restore",
+                RESTORE_TARGET_PASSWORD_FILE: "/run/secrets/sqlserver-backup/RESTORE_TARGET_PASSWORD",
+                RESTORE_TARGET_PORT: "1433",
+                RESTORE_TARGET_USERNAME: "sa",
+                RESTORE_TIMEOUT_SECONDS: "3600",
+                RESTORE_TRUST_CERT: "true",
+                TZ: undefined,
+            },
+        );
+        const uploads = secretInput(container.inputs.uploads) as { file: string; content: string }[];
+        assert.deepStrictEqual(
+            uploads.map((u) => u.file.split("/").pop()),
+            ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "RESTORE_TARGET_PASSWORD"],
+            "a restore gets no source database password",
+        );
+        assert.strictEqual(uploads[2].content, TARGET_PASSWORD);
     });
 
-    it("docker: reports the restore's outcome from the container's exit code", async () => {
+    it("docker: reads the outcome from the restore's last log line, else from its exit code", async () => {
         const backup = new SqlServerBackup("orders", withRestore("docker"));
         assert.strictEqual(await valueOf(backup.restoreStatus), "succeeded");
-        assert.strictEqual(dockerRestoreStatus(1, "orders-restore-incident-42"), "failed: exit code 1; see docker logs orders-restore-incident-42");
+        assert.strictEqual(runOutcome(1, "x\nOUTCOME: failed: sqlpackage import failed (exit 1)\n", "docker logs r"), "failed: sqlpackage import failed (exit 1)");
+        assert.strictEqual(runOutcome(0, "OUTCOME: already-ran: started 2026-11-23T03:00:00Z, succeeded\n", "docker logs r"), "already-ran: started 2026-11-23T03:00:00Z, succeeded");
+        assert.strictEqual(runOutcome(1, "", "docker logs r"), "failed: exit code 1; see docker logs r");
     });
 
-    it("kubernetes: runs a Job named after the restore id, restricted like the backup, with secrets by reference", async () => {
+    it("kubernetes: runs a Job named after the restore id, once, restricted like the backup, credentials as files", async () => {
         const backup = new SqlServerBackup("orders", withRestore("kubernetes"));
         await valueOf(backup.commands);
         await settle();
@@ -72,26 +90,29 @@ describe("restore as code (mocked engine)", () => {
         const metadata = job.inputs.metadata as Json;
         assert.strictEqual(metadata.name, "orders-restore-incident-42");
         assert.strictEqual(metadata.namespace, "backup");
+        assert.strictEqual(metadata.annotations["pulumi.com/waitFor"], RESTORE_WAIT_FOR);
         const spec = job.inputs.spec as Json;
-        assert.strictEqual(spec.backoffLimit, 0);
+        assert.strictEqual(spec.backoffLimit, 0, "a restore is retried by a new id");
+        assert.strictEqual(spec.activeDeadlineSeconds, 3600);
+        assert.strictEqual(spec.ttlSecondsAfterFinished, undefined, "the finished Job stays as the record of the restore");
         const container = spec.template.spec.containers[0];
         assert.deepStrictEqual(container.args, ["restore"]);
         assert.strictEqual(container.securityContext.readOnlyRootFilesystem, true);
-        const env = container.env as Json[];
-        assert.deepStrictEqual(env.filter((e) => e.valueFrom).map((e) => e.name), ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "RESTORE_TARGET_PASSWORD"]);
+        assert.ok((container.env as Json[]).every((e) => e.valueFrom === undefined));
         assert.ok(!JSON.stringify(job.inputs).includes(TARGET_PASSWORD));
-        const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "orders-restore-incident-42")!;
+        const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as Json).name === "orders-restore-incident-42")!;
         assert.strictEqual((secretInput(secret.inputs.stringData) as Json).RESTORE_TARGET_PASSWORD, TARGET_PASSWORD);
+        assert.deepStrictEqual(spec.template.spec.volumes[0], { name: "credentials", secret: { secretName: "orders-restore-incident-42", defaultMode: 0o440 } });
     });
 
-    it("kubernetes: gives list and restore commands that take credentials from Secrets, never from the command line", async () => {
-        const backup = new SqlServerBackup("orders", withRestore("kubernetes"));
-        const commands = (await valueOf(backup.commands))!;
-        assert.match(commands.list, /^kubectl --namespace backup run orders-list-\$\(date \+%s\) --rm -i --restart=Never --image=registry\.example\.com/);
-        assert.match(commands.list, /"envFrom":\[\{"secretRef":\{"name":"orders-credentials-0a1b2c3d"\}\}\]/);
-        assert.match(commands.list, /"runAsNonRoot":true,"runAsUser":10001/, "the one-off pod is as restricted as the CronJob's");
-        assert.match(commands.restore, /create secret generic orders-restore-target --from-file=RESTORE_TARGET_PASSWORD=<password-file>/);
-        assert.doesNotMatch(commands.restore, /RESTORE_TARGET_PASSWORD=[^<]/);
+    it("kubernetes: waits for either end of the Job, and reads the outcome from its conditions", () => {
+        const logs = "kubectl --namespace backup logs job/orders-restore-incident-42";
+        assert.strictEqual(jobOutcome({ conditions: [{ type: "SuccessCriteriaMet", status: "True" }, { type: "Complete", status: "True" }] }, logs), "succeeded");
+        assert.strictEqual(
+            jobOutcome({ conditions: [{ type: "FailureTarget", status: "True" }, { type: "Failed", status: "True", reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" }] }, logs),
+            `failed: DeadlineExceeded: Job was active longer than specified deadline; see ${logs}`,
+        );
+        assert.match(jobOutcome(undefined, logs), /^unknown/);
     });
 
     const bad: [string, (a: SqlServerBackupArgs) => void, string, RegExp][] = [
@@ -102,6 +123,7 @@ describe("restore as code (mocked engine)", () => {
         ["a backup that is no backup", (a) => (a.restore!.backup = "yesterday"), "restore.backup", /latest, an archive name/],
         ["a target password with a quote", (a) => (a.restore!.target.password = 'a"b'), "restore.target.password", /double quote/],
         ["a target database with a space", (a) => (a.restore!.target.database = "Orders Restored"), "restore.target.database", /whitespace/],
+        ["a timeout under a minute", (a) => (a.restore!.timeoutSeconds = 5), "restore.timeoutSeconds", /60 to/],
     ];
     for (const [title, change, field, message] of bad) {
         it(`rejects a restore with ${title}, naming ${field}`, () => {

@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { SqlServerBackup, SQLSERVER_BACKUP_TYPE } from "../../components";
-import { renderBackupPolicy } from "../../components/policy";
+import { renderBackupPolicy } from "../../components/plan/policy";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
-import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
+import { RecordedResource, retainOnDelete, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 function only(resources: RecordedResource[], type: string): RecordedResource {
     const found = resources.filter((r) => r.type === type);
@@ -63,7 +63,7 @@ describe("SqlServerBackup (mocked engine)", () => {
         assert.strictEqual(provider.inputs.minioSsl, "true");
     });
 
-    it("creates a private bucket that outlives the stack, with versioning enabled", async () => {
+    it("creates a private bucket with versioning enabled", async () => {
         new SqlServerBackup("orders", validArgs());
         await settle();
         assert.deepStrictEqual(only(resources, "minio:index/s3Bucket:S3Bucket").inputs, { bucket: "sql-backups", acl: "private", forceDestroy: false });
@@ -78,10 +78,10 @@ describe("SqlServerBackup (mocked engine)", () => {
         await settle();
         assert.deepStrictEqual(only(resources, "minio:index/ilmPolicy:IlmPolicy").inputs, {
             bucket: "sql-backups",
+            // No `status`: the provider computes it and refuses a configured one.
             rules: [
                 {
                     id: "expire-backups-sqlserver",
-                    status: "Enabled",
                     filter: "backups/sqlserver/",
                     expiration: "30d",
                     noncurrentVersionExpirationDays: 7,
@@ -120,11 +120,11 @@ describe("SqlServerBackup (mocked engine)", () => {
         });
     });
 
-    it("marks every secret output secret", async () => {
+    it("marks every secret output secret, and keeps the config (which holds none) readable for reviewers", async () => {
         const backup = new SqlServerBackup("orders", validArgs());
         assert.strictEqual(await pulumi.isSecret(backup.secretAccessKey), true, "secretAccessKey");
-        assert.strictEqual(await pulumi.isSecret(backup.config), true, "config");
         assert.strictEqual(await pulumi.isSecret(backup.environment), true, "environment");
+        assert.strictEqual(await pulumi.isSecret(backup.config), false, "config");
         assert.strictEqual(await pulumi.isSecret(backup.bucket), false, "bucket is not secret");
     });
 
@@ -147,24 +147,54 @@ describe("SqlServerBackup (mocked engine)", () => {
         }
         const parsed = YAML.parse(yaml);
         assert.strictEqual(parsed.models.orders.databases.orders.password, "${MSSQL_PASSWORD_ORDERS}");
-        assert.deepStrictEqual(await valueOf(backup.environmentVariableNames), [
-            "MINIO_ACCESS_KEY",
-            "MINIO_SECRET_KEY",
-            "MSSQL_PASSWORD_ORDERS",
-            "MSSQL_PASSWORD_BILLING",
-            "TZ",
-        ]);
+        assert.deepStrictEqual(await valueOf(backup.environmentVariableNames), ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_ORDERS", "MSSQL_PASSWORD_BILLING"]);
     });
 
-    it("supplies a value for every variable the config needs: passwords, keys and TZ", async () => {
+    it("supplies a value for every credential the config references", async () => {
         const backup = new SqlServerBackup("orders", validArgs());
         assert.deepStrictEqual(await valueOf(backup.environment), {
             MINIO_ACCESS_KEY: "orders-backup",
             MINIO_SECRET_KEY: `generated-orders-secret-key-${"x".repeat(40)}`,
             MSSQL_PASSWORD_ORDERS: ORDERS_PASSWORD,
             MSSQL_PASSWORD_BILLING: BILLING_PASSWORD,
-            TZ: "Europe/Berlin",
         });
+    });
+
+    it("keeps the bucket, its versioning and its lifecycle on destroy by default, so destroy succeeds and backups outlive the stack", async () => {
+        new SqlServerBackup("orders", validArgs());
+        await settle();
+        for (const type of ["minio:index/s3Bucket:S3Bucket", "minio:index/s3BucketVersioning:S3BucketVersioning", "minio:index/ilmPolicy:IlmPolicy"]) {
+            assert.strictEqual(retainOnDelete.get(only(resources, type).name), true, type);
+        }
+        assert.strictEqual(retainOnDelete.get(only(resources, "minio:index/iamUser:IamUser").name), false, "the backup user goes with the stack");
+    });
+
+    it("deletes the bucket with its backups on destroy when forceDestroy is set (a sandbox)", async () => {
+        const args = validArgs();
+        args.storage.bucket = { name: "sql-backups", forceDestroy: true };
+        new SqlServerBackup("orders", args);
+        await settle();
+        const bucket = only(resources, "minio:index/s3Bucket:S3Bucket");
+        assert.strictEqual(bucket.inputs.forceDestroy, true);
+        assert.strictEqual(retainOnDelete.get(bucket.name), false);
+    });
+
+    it("with existing keys, creates nothing in MinIO and no random resource, and reports the policy the key needs", async () => {
+        const args = validArgs();
+        args.storage = {
+            endpoint: "https://s3.storage.example.com",
+            credentials: { accessKeyId: "team-backup", secretAccessKey: pulumi.secret("Team-Secret-Key-0123456789") },
+            bucket: { name: "team-bucket", create: false },
+            prefix: "prod/sql",
+        };
+        const backup = new SqlServerBackup("orders", args);
+        await settle();
+        assert.deepStrictEqual(resources.map((r) => r.type), [SQLSERVER_BACKUP_TYPE]);
+        assert.strictEqual(await valueOf(backup.bucket), "team-bucket");
+        assert.strictEqual(await valueOf(backup.accessKeyId), "team-backup");
+        assert.strictEqual(await pulumi.isSecret(backup.secretAccessKey), true);
+        assert.strictEqual((await valueOf(backup.environment)).MINIO_SECRET_KEY, "Team-Secret-Key-0123456789");
+        assert.strictEqual(await valueOf(backup.backupPolicy), renderBackupPolicy("team-bucket", "prod/sql"));
     });
 
     it("generates web UI credentials only when the web UI is enabled", async () => {

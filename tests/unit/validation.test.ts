@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "../../components";
-import { secretProblem } from "../../components/rules";
+import { secretProblem } from "../../components/args/rules";
 import { validArgs } from "./helpers/fixtures";
 import { useMocks, valueOf } from "./helpers/mocks";
 
@@ -26,6 +26,8 @@ const BAD_INPUTS: Case[] = [
     ["a database name with $", "databases[0].database", (a) => (db(a).database = "Orders$1"), /expands/],
     ["a user name with a tab", "databases[0].username", (a) => (db(a).username = "sa\tx"), /whitespace/],
     ["a password with a space", "databases[0].password", (a) => (db(a).password = "two words"), /splits its sqlpackage command/],
+    ["a password with U+FFFE, which GoBackup's YAML loader refuses", "databases[0].password", (a) => (db(a).password = "pa\uFFFEss"), /U\+FFFE/],
+    ["a password with a line separator", "databases[0].password", (a) => (db(a).password = "pa\u2028ss"), /U\+2028/],
     ["a password with a double quote", "databases[0].password", (a) => (db(a).password = 'pa"ss'), /double quote/],
     ["a password with a backslash", "databases[0].password", (a) => (db(a).password = "pa\\ss"), /backslash/],
     ["a password with a newline", "databases[0].password", (a) => (db(a).password = "pa\nss"), /line breaks/],
@@ -35,8 +37,11 @@ const BAD_INPUTS: Case[] = [
     ["an extra argument the component owns", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["/SourcePassword:x"]), /use password/],
     ["an extra argument without a slash", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["p:A=B"]), /\/Name:value/],
     ["a six-field cron", "schedule.cron", (a) => (a.schedule = { cron: "0 0 2 * * *" }), /exactly 5/],
-    ["a cron hour of 25", "schedule.cron", (a) => (a.schedule = { cron: "0 25 * * *" }), /not a valid cron/],
+    ["a cron hour of 25", "schedule.cron", (a) => (a.schedule = { cron: "0 25 * * *" }), /above maximum/],
+    ["weekday 7, which Kubernetes and GoBackup refuse", "schedule.cron", (a) => (a.schedule = { cron: "0 2 * * 7" }), /maximum \(6\)/],
+    ["a cron that never runs", "schedule.cron", (a) => (a.schedule = { cron: "0 0 30 2 *" }), /never runs/],
     ["an unknown time zone", "schedule.timeZone", (a) => (a.schedule = { timeZone: "Moon/Base" }), /IANA/],
+    ["a time zone in the wrong case, which Go cannot load", "schedule.timeZone", (a) => (a.schedule = { timeZone: "europe/berlin" }), /Europe\/Berlin/],
     ["an endpoint without scheme", "storage.endpoint", (a) => (a.storage.endpoint = "minio:9000"), /http:\/\/minio:9000/],
     ["an endpoint with a path", "storage.endpoint", (a) => (a.storage.endpoint = "http://minio:9000/bucket"), /no path/],
     ["a bucket name with capitals", "storage.bucket.name", (a) => (a.storage.bucket = { name: "SQL_Backups" }), /lower-case/],
@@ -52,19 +57,46 @@ const BAD_INPUTS: Case[] = [
     }, /at least 15/],
     ["negative retention", "storage.bucket.retentionDays", (a) => (a.storage.bucket = { retentionDays: -1 }), /0 to 36500/],
     ["both admin and provider", "storage.admin", (a) => (a.storage.provider = {} as never), /exactly one/],
-    ["neither admin nor provider", "storage.admin", (a) => (a.storage.admin = undefined), /exactly one/],
+    ["neither admin, provider nor credentials", "storage.admin", (a) => (a.storage.admin = undefined), /exactly one/],
+    ["both admin and existing credentials", "storage.admin", (a) => (a.storage.credentials = { accessKeyId: "k", secretAccessKey: "s" }), /exactly one/],
+    ["existing credentials without a bucket name", "storage.bucket.name", (a) => {
+        a.storage.admin = undefined;
+        a.storage.bucket = undefined;
+        a.storage.credentials = { accessKeyId: "backup-user", secretAccessKey: "backup-secret" };
+    }, /existing bucket/],
+    ["existing credentials with a user name to create", "storage.userName", (a) => {
+        a.storage.admin = undefined;
+        a.storage.userName = "orders-backup";
+        a.storage.credentials = { accessKeyId: "backup-user", secretAccessKey: "backup-secret" };
+    }, /already exists/],
+    ["an existing secret key with a space", "storage.credentials.secretAccessKey", (a) => {
+        a.storage.admin = undefined;
+        a.storage.credentials = { accessKeyId: "backup-user", secretAccessKey: "two words" };
+    }, /spaces/],
     ["an admin server with scheme", "storage.admin.server", (a) => (a.storage.admin!.server = "http://localhost:9000"), /host:port/],
-    ["an existing bucket without a name", "storage.bucket.name", (a) => (a.storage.bucket = { create: false }), /which existing bucket/],
+    ["an existing bucket without a name", "storage.bucket.name", (a) => (a.storage.bucket = { create: false }), /which bucket/],
     ["retention on a bucket the component does not own", "storage.bucket.retentionDays", (a) => {
         a.storage.bucket = { create: false, name: "shared", retentionDays: 30 };
     }, /does not own/],
     ["a region with capitals", "storage.region", (a) => (a.storage.region = "US-East"), /region/],
     ["a web UI port of 0", "webUi.port", (a) => (a.webUi = { enabled: true, port: 0 }), /1 to 65535/],
-    ["a target without a pinned image", "image.build.sqlpackage.sha256", (a) => (a.target = { kind: "docker" }), /no SHA-256 is pinned/],
-    ["a NetworkPolicy CIDR that is not one", "target.networkPolicy.minioCidrs[0]", (a) => {
+    ["a pin that is not a checksum", "image.build.gobackup", (a) => (a.image = { build: { gobackup: { version: "3.1.1", url: "https://example.invalid/g.tgz", sha256: "" } } }), /64 lower-case hex/],
+    ["a NetworkPolicy CIDR that is not one", "target.networkPolicy.minio.cidrs[0]", (a) => {
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
-        a.target = { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServerCidrs: ["10.0.5.0/24"], minioCidrs: ["minio.svc"] } };
+        a.target = { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServer: { cidrs: ["10.0.5.0/24"] }, minio: { cidrs: ["minio.svc"] } } };
     }, /CIDR block/],
+    ["a NetworkPolicy peer with nothing to match", "target.networkPolicy.sqlServer", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServer: {}, minio: { cidrs: ["10.0.9.0/24"] } } };
+    }, /podLabels/],
+    ["a namespace Kubernetes refuses", "target.namespace", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kind: "kubernetes", namespace: "Backups_Prod" };
+    }, /lower-case/],
+    ["a container name Docker refuses", "target.containerName", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kind: "docker", containerName: "orders backup" };
+    }, /letters, digits/],
     ["negative local copies", "localCopies", (a) => (a.localCopies = -1), /0 to 1000/],
 ];
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderBackupPolicy } from "../../../components/policy";
+import { renderBackupPolicy } from "../../../components/plan/policy";
 import { MinioServer } from "./minio";
 
 /** The backup side as the component would provision it, done with `mc admin` instead of Pulumi. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SqlServerBackupArgs } from "../../../components";
-import { BackupSettings } from "../../../components/settings";
+import { BackupSettings } from "../../../components/plan/settings";
 
 export const ORDERS_PASSWORD = "Orders-Pa55word!";
 export const BILLING_PASSWORD = "B1lling#2026";

@@ -5,8 +5,12 @@ export interface RecordedResource {
     type: string;
     name: string;
     inputs: Record<string, unknown>;
-    /** Name of the parent resource, from the component's transformation hook. */
+    /** Name of the parent resource, read off the engine request. */
     parent?: string;
+    /** The provider reference (`<urn>::<id>`) the resource was registered with, "" for the default one. */
+    provider?: string;
+    /** A read of an existing resource (`Resource.get`), not a resource to create. */
+    read?: boolean;
 }
 
 /** Outputs providers compute that tests read back; everything else echoes the inputs. */
@@ -31,8 +35,11 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     }
 }
 
-/** Parent URN of each registration, read off the engine requests (setMocks does not pass it on). */
+/** Parent URN and provider reference of each registration, read off the engine requests (setMocks does not pass them on). */
 const parentUrns = new Map<string, string>();
+const providerRefs = new Map<string, string>();
+/** `retainOnDelete` of each registration, by resource name. */
+export const retainOnDelete = new Map<string, boolean>();
 let patched = false;
 function recordParents(): void {
     if (patched) return;
@@ -40,10 +47,19 @@ function recordParents(): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
     const register = MockMonitor.prototype.registerResource;
-    MockMonitor.prototype.registerResource = function (req: { getType(): string; getName(): string; getParent(): string }, callback: unknown) {
+    MockMonitor.prototype.registerResource = function (
+        req: { getType(): string; getName(): string; getParent(): string; getProvider(): string; getRetainondelete(): boolean },
+        callback: unknown,
+    ) {
         parentUrns.set(`${req.getType()}::${req.getName()}`, req.getParent());
+        retainOnDelete.set(req.getName(), req.getRetainondelete());
+        providerRefs.set(`${req.getType()}::${req.getName()}`, req.getProvider());
         return register.call(this, req, callback);
     };
+    // The SDK's mock monitor cannot register resource hooks (registerResourceHook is
+    // missing): accept them, so resources with hooks register. Tests call the hooks'
+    // decisions as plain functions.
+    MockMonitor.prototype.registerResourceHook = (_req: unknown, callback: (err: Error | null, res: unknown) => void) => callback(null, {});
 }
 
 /** The name of a resource's parent ("" for none), from its parent URN. */
@@ -62,10 +78,19 @@ export function useMocks(project = "sqlserver-backup"): RecordedResource[] {
     beforeEach(() => {
         resources.length = 0;
         parentUrns.clear();
+        providerRefs.clear();
+        retainOnDelete.clear();
         pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
-                    resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parentOf(args) });
+                    resources.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs: args.inputs,
+                        parent: parentOf(args),
+                        provider: providerRefs.get(`${args.type}::${args.name}`) ?? "",
+                        read: Boolean(args.id),
+                    });
                     return {
                         id: `${args.name}-id`,
                         state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },

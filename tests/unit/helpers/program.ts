@@ -7,19 +7,28 @@ import { RecordedResource } from "./mocks";
 
 const REPO = path.resolve(__dirname, "../../..");
 
-/** Stack config as the Pulumi CLI would give it: Pulumi.yaml defaults, then the stack file. */
+/**
+ * Stack config as the Pulumi CLI gives it: Pulumi.yaml defaults, then the stack
+ * file. Like the CLI (which validates before the program runs), it refuses a stack
+ * that lacks a declared key without a default; the real CLI's own check runs in
+ * tests/engine. `extra` plays `pulumi config set` (secrets included).
+ */
 export function stackConfig(projectDir: string, stack: string, extra: Record<string, string> = {}): { config: Record<string, string>; secretKeys: string[] } {
     const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+    const stackFile = YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+    const given: Record<string, string> = {};
+    for (const [key, value] of Object.entries(stackFile.config ?? {})) given[key.includes(":") ? key : `${project.name}:${key}`] = String(value);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
+    const missing: string[] = [];
     for (const [key, declaration] of Object.entries<{ default?: unknown; secret?: boolean }>(project.config ?? {})) {
         const full = `${project.name}:${key}`;
         if (declaration.default !== undefined) config[full] = String(declaration.default);
+        else if (given[full] === undefined) missing.push(key);
         if (declaration.secret) secretKeys.push(full);
     }
-    const stackFile = YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
-    for (const [key, value] of Object.entries(stackFile.config ?? {})) config[key] = String(value);
-    return { config: { ...config, ...extra }, secretKeys };
+    if (missing.length > 0) throw new Error(`Stack '${stack}' is missing configuration values ${missing.join(", ")} (declared without a default in Pulumi.yaml)`);
+    return { config: { ...config, ...given, ...extra }, secretKeys: [...secretKeys, ...Object.keys(extra).filter((key) => /password|secret/i.test(key))] };
 }
 
 let aliased = false;
@@ -74,9 +83,13 @@ export function graphSnapshot(resources: RecordedResource[]): string {
     return YAML.stringify(entries, { lineWidth: 0 });
 }
 
-/** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it (review the diff like code). */
+/**
+ * Compares with the golden file; UPDATE_GOLDEN=1 rewrites it (review the diff like
+ * code). A missing golden file fails: it is never written silently.
+ */
 export function matchGolden(file: string, actual: string): { expected: string; actual: string } {
     const golden = path.join(REPO, "tests/golden", file);
-    if (process.env.UPDATE_GOLDEN === "1" || !fs.existsSync(golden)) fs.writeFileSync(golden, actual);
+    if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(golden, actual);
+    if (!fs.existsSync(golden)) throw new Error(`tests/golden/${file} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
     return { expected: fs.readFileSync(golden, "utf8"), actual };
 }

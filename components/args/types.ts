@@ -48,9 +48,17 @@ export interface DatabaseArgs extends SqlServerConnectionArgs {
 
 /** When backups run. */
 export interface ScheduleArgs {
-    /** Five-field cron expression (minute hour day-of-month month day-of-week). Default `0 2 * * *`. */
+    /**
+     * Cron expression as Kubernetes and GoBackup's scheduler read it (robfig/cron v3):
+     * five fields (minute hour day-of-month month day-of-week, weekdays 0-6 or
+     * SUN-SAT), or a descriptor such as `@daily` or `@every 6h`. No `TZ=` prefix: set
+     * `timeZone`. Default `0 2 * * *`.
+     */
     cron?: pulumi.Input<string>;
-    /** IANA time zone the cron expression is read in. Default `Etc/UTC`. */
+    /**
+     * IANA time zone the expression is read in, spelled exactly (Go loads it by
+     * case-sensitive name), e.g. `Europe/Berlin`. Default `Etc/UTC`.
+     */
     timeZone?: pulumi.Input<string>;
 }
 
@@ -86,8 +94,27 @@ export interface BucketArgs {
      * archive removed by `keep` (or by anyone) stays recoverable. Default 7; 0 keeps them.
      */
     noncurrentVersionRetentionDays?: number;
-    /** Delete the bucket even when it holds backups on `pulumi destroy`. Default false: backups outlive the stack. */
+    /**
+     * What `pulumi destroy` does with a bucket this component created. Default false:
+     * backups outlive the stack, so destroy leaves the bucket, its versioning and its
+     * lifecycle rule in place (Pulumi forgets them) and succeeds; the archives then
+     * expire by the lifecycle rule. True: destroy deletes the bucket and every backup
+     * in it (sandboxes such as the dev stack).
+     */
     forceDestroy?: boolean;
+}
+
+/**
+ * The backup user's keys, for a bucket someone else provisioned (a storage team's
+ * bucket and access key): the component then creates nothing in MinIO. The key
+ * needs the policy the component would create (see `backupPolicy` output and the
+ * README).
+ */
+export interface ExistingCredentialsArgs {
+    /** Access key id. */
+    accessKeyId: pulumi.Input<string>;
+    /** Secret key. Pass a secret; it is wrapped in `pulumi.secret` either way. */
+    secretAccessKey: pulumi.Input<string>;
 }
 
 /** Where backups are stored. */
@@ -99,10 +126,15 @@ export interface StorageArgs {
     endpoint: pulumi.Input<string>;
     /** Region GoBackup signs requests for. Default `us-east-1` (MinIO's default). */
     region?: pulumi.Input<string>;
-    /** Admin connection for provisioning. Give this or `provider`. */
+    /** Admin connection for provisioning. Give exactly one of `admin`, `provider` and `credentials`. */
     admin?: MinioAdminArgs;
     /** An existing `minio.Provider` to provision with, instead of `admin`. */
     provider?: minio.Provider;
+    /**
+     * Bring your own bucket and keys: nothing is created in MinIO (no admin
+     * credentials, no MinIO provider, no generated secret). Needs `bucket.name`.
+     */
+    credentials?: ExistingCredentialsArgs;
     /** The bucket. */
     bucket?: BucketArgs;
     /**
@@ -118,8 +150,9 @@ export interface StorageArgs {
     /** Retries of a failed request. Default 3. */
     maxRetries?: pulumi.Input<number>;
     /**
-     * Name of the dedicated MinIO user (also its access key id). Default
-     * `<component name>-backup`; set it when several stacks share one MinIO.
+     * Name of the dedicated MinIO user the component creates (also its access key
+     * id). Default `<component name>-backup`; set it when several stacks share one
+     * MinIO. Not with `credentials`.
      */
     userName?: string;
 }
@@ -148,10 +181,12 @@ export interface PinnedDownload {
 
 /** How to build the backup image from the package's image/ directory. */
 export interface ImageBuildArgs {
-    /** sqlpackage to install. Default: the pin in image/versions.env (a version >= 162.1.167). */
+    /** sqlpackage to install. Default: the pin in image/versions.env (170.4.83.3). */
     sqlpackage?: PinnedDownload;
     /** GoBackup release to install. Default: the pin in image/versions.env (v3.1.1). */
     gobackup?: PinnedDownload;
+    /** MinIO's `mc` client (manifests, list, restore). Default: the pin in image/versions.env. */
+    mc?: PinnedDownload;
     /** Base image. Default `ubuntu:22.04`; Debian 12 works too. */
     baseImage?: string;
     /** Only `linux/amd64` is accepted: sqlpackage ships for x64 only. */
@@ -160,9 +195,26 @@ export interface ImageBuildArgs {
     repository?: string;
     /**
      * Push to this registry (clusters need it). Without it the image stays on the
-     * local Docker engine (`skipPush`), which suits the docker target on one host.
+     * Docker engine that built it (`skipPush`), which suits the docker target.
      */
     registry?: { server: string; username?: pulumi.Input<string>; password?: pulumi.Input<string> };
+    /**
+     * Network for the build's RUN steps (`docker build --network`), e.g. `"host"` when
+     * the downloads are reached through a proxy on the build host. Default: Docker's.
+     */
+    network?: string;
+    /** Extra `host:ip` entries for the build (`docker build --add-host`). */
+    addHosts?: string[];
+    /** Images whose layers the build may reuse (`docker build --cache-from`). */
+    cacheFrom?: string[];
+    /** `BuilderBuildKit` or `BuilderV1` (the classic builder). Default: the engine's. */
+    builderVersion?: "BuilderV1" | "BuilderBuildKit";
+    /**
+     * The Docker engine that builds (and, without a registry, keeps) the image.
+     * Default: the docker target's `provider`, so a remote host builds the image its
+     * container runs; else the ambient one.
+     */
+    provider?: docker.Provider;
 }
 
 /** The backup image: built here (default), or a prebuilt reference. */
@@ -182,28 +234,61 @@ export interface DockerTargetArgs {
     /** Seconds `pulumi up` waits for the container to report healthy before failing. Default 300. */
     waitTimeoutSeconds?: number;
     /**
-     * Run one backup when the container starts, before the schedule. The container
-     * reports healthy only after it succeeded, so `pulumi up` (which waits for
-     * healthy) ends with a backup in the bucket, or fails. Default false.
+     * Run one backup before the scheduler starts, in a one-shot container that
+     * `pulumi up` waits for: `up` then ends with a verified backup in the bucket, or
+     * fails with the backup's own error. It runs again whenever the backup container
+     * is replaced. Default false.
      */
     backupOnStart?: boolean;
+    /** Seconds `pulumi up` waits for that first backup. Default 3600. */
+    firstBackupTimeoutSeconds?: number;
     /** json-file log rotation. Default `{ maxSize: "10m", maxFiles: 5 }`. */
     logRotation?: { maxSize: string; maxFiles: number };
 }
 
-/** Egress the optional NetworkPolicy allows besides DNS. */
+/**
+ * Where a NetworkPolicy lets the backup and restore pods connect. Give `cidrs` for
+ * addresses outside the cluster, or label selectors for pods inside it (Kubernetes
+ * reserves ipBlock for cluster-external addresses; some network plugins, Cilium
+ * among them, do not match pods by CIDR). Selectors combine as Kubernetes combines
+ * them: pods with `podLabels` in namespaces with `namespaceLabels`.
+ */
+export interface NetworkPeerArgs {
+    /** CIDR blocks, e.g. `["10.20.0.0/24"]`. */
+    cidrs?: string[];
+    /** Labels of the namespaces (e.g. `{ "kubernetes.io/metadata.name": "databases" }`). */
+    namespaceLabels?: Record<string, string>;
+    /** Labels of the pods (e.g. `{ app: "mssql" }`); without namespaceLabels, pods in the target's namespace. */
+    podLabels?: Record<string, string>;
+    /**
+     * TCP ports the peer listens on, as the policy sees them: the pod's port after a
+     * Service's DNAT, not the Service port. Default: the database ports (SQL Server)
+     * or the endpoint's port (MinIO).
+     */
+    ports?: number[];
+}
+
+/** Egress the optional NetworkPolicy allows besides DNS (it denies all ingress). */
 export interface NetworkPolicyArgs {
-    /** CIDRs of the SQL Server(s); the ports come from the databases. */
-    sqlServerCidrs: string[];
-    /** CIDRs of MinIO; the port comes from storage.endpoint. */
-    minioCidrs: string[];
+    /** Where the SQL Server(s) are. */
+    sqlServer: NetworkPeerArgs;
+    /** Where MinIO is. */
+    minio: NetworkPeerArgs;
+    /** Where DNS is. Default: UDP and TCP port 53 anywhere. */
+    dns?: NetworkPeerArgs;
 }
 
 /** Run the schedule as a Kubernetes CronJob (`RUN_MODE=once` per Job). */
 export interface KubernetesTargetArgs {
     kind: "kubernetes";
-    /** Namespace of every object. */
+    /** Namespace of every object (a DNS label: lower-case letters, digits, `-`, at most 63). */
     namespace: pulumi.Input<string>;
+    /**
+     * Create the namespace, labelled to enforce the `restricted` Pod Security Standard.
+     * Default false: it must exist, and `pulumi preview` reads it to say so if it does
+     * not (the provider needs `get` on namespaces for that).
+     */
+    createNamespace?: boolean;
     /** Kubernetes provider. Default: the ambient one (current kubeconfig context). */
     provider?: k8s.Provider;
     /** Container resources. Default requests cpu 250m / memory 1Gi, limit memory 4Gi. */
@@ -224,13 +309,13 @@ export interface KubernetesTargetArgs {
     activeDeadlineSeconds?: number;
     /** Retries of a failed backup Job. Default 1. */
     backoffLimit?: number;
-    /** Seconds finished Jobs are kept. Default 604800 (7 days). */
+    /** Seconds finished backup Jobs are kept. Default 604800 (7 days). Restore Jobs are kept as the record of the restore. */
     ttlSecondsAfterFinished?: number;
     /** Successful and failed Jobs kept in history. Default 3 and 5. */
     historyLimits?: { successful?: number; failed?: number };
     /** Pause the schedule without deleting anything. Default false. */
     suspend?: boolean;
-    /** Restrict the backup pod's egress to SQL Server, MinIO and DNS (and deny ingress). Off by default. */
+    /** Restrict the backup and restore pods' egress to SQL Server, MinIO and DNS, and deny ingress. Off by default. */
     networkPolicy?: NetworkPolicyArgs;
     /** Image pull secrets for a private registry. */
     imagePullSecrets?: string[];
@@ -243,7 +328,9 @@ export type TargetArgs = DockerTargetArgs | KubernetesTargetArgs;
 export interface RestoreArgs {
     /**
      * Id of this restore (lower-case letters, digits, `-`; up to 20). It names the Job or
-     * container, so a new id runs a new restore; the same id never runs twice.
+     * container and a record in the bucket (`<prefix>/.restores/<id>.json`): a new id
+     * runs a new restore; the same id never runs twice, even when its Job or container
+     * is deleted and created again.
      */
     id: string;
     /** Which backup: `latest` (default), an archive file name or key, or `before:<time>` (e.g. `before:2026-11-23T02:00:00Z`). */
@@ -254,6 +341,11 @@ export interface RestoreArgs {
     target: SqlServerConnectionArgs;
     /** Restore even without a manifest or with a wrong checksum. Default false. */
     force?: boolean;
+    /**
+     * Seconds `pulumi up` waits for the restore; the restore is stopped (and reported
+     * failed) when they are up. Default 3600.
+     */
+    timeoutSeconds?: number;
 }
 
 /** Arguments of {@link SqlServerBackup}. */

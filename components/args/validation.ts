@@ -1,34 +1,16 @@
+import * as pulumi from "@pulumi/pulumi";
+import { effectiveImage, imageProblems } from "../image/pins";
+import { passwordVariable } from "../plan/naming";
+import { peek, SecretDrafts } from "../plan/resolve";
+import { BackupSettings } from "../plan/settings";
+import { keepSpanDays } from "../plan/schedule";
+import { cronProblem } from "./cron";
+import { Problem, SqlServerBackupArgsError } from "./problem";
+import { Draft, isKnown, Unknown } from "./draft";
+import { dnsLabelProblem, labelValueProblem } from "./kubernetesNames";
 import * as rules from "./rules";
-import { cronProblem, keepSpanDays, timeZoneProblem } from "./schedule";
-import { BackupSettings, Draft, isKnown, Unknown } from "./settings";
-import { SqlServerBackupArgs } from "./args";
-import { effectiveImage, imageProblems } from "./image";
-import { passwordVariable } from "./naming";
-import { peek } from "./resolve";
-
-/** One thing wrong with the arguments: which field, and what to do about it. */
-export interface Problem {
-    /** Path of the argument, as the user wrote it: `databases[0].password`. */
-    field: string;
-    message: string;
-}
-
-/** Thrown when arguments cannot work; lists every problem found, each with its field. */
-export class SqlServerBackupArgsError extends Error {
-    constructor(
-        readonly resourceName: string,
-        readonly problems: Problem[],
-    ) {
-        super(
-            `SqlServerBackup "${resourceName}" has invalid arguments:\n` +
-                problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n"),
-        );
-        this.name = "SqlServerBackupArgsError";
-    }
-}
-
-/** Secret values are validated like settings but never rendered; keyed by their argument path. */
-export type SecretDrafts = Record<string, string | Unknown>;
+import { timeZoneProblem } from "./timeZone";
+import { NetworkPeerArgs, SqlServerBackupArgs } from "./types";
 
 /** Collects problems; skips any rule whose value is not known yet. */
 class ProblemList {
@@ -38,6 +20,11 @@ class ProblemList {
         if (!isKnown(value)) return;
         const message = rule(value);
         if (message !== undefined) this.problems.push({ field, message });
+    }
+
+    /** Checks an optional Input: skipped when absent or still an Output. */
+    checkInput<T>(field: string, value: pulumi.Input<T> | undefined, rule: (v: T) => string | undefined): void {
+        if (value !== undefined) this.check(field, peek<T>(value as never) as T | Unknown, rule);
     }
 
     add(field: string, message: string): void {
@@ -75,15 +62,36 @@ export function assertValid(resourceName: string, settings: Draft<BackupSettings
 export function structuralProblems(args: SqlServerBackupArgs): Problem[] {
     const list = new ProblemList();
     if (!Array.isArray(args.databases)) list.add("databases", "must be a list of databases.");
-    const { admin, provider, bucket, userName } = args.storage ?? {};
-    if (args.storage === undefined) list.add("storage", "is required: give at least storage.endpoint and storage.admin.");
-    else if ((admin === undefined) === (provider === undefined)) {
-        list.add("storage.admin", "give exactly one of storage.admin (user and password) or storage.provider (a minio.Provider).");
+    if (args.storage === undefined) list.add("storage", "is required: give at least storage.endpoint and storage.admin (or storage.credentials).");
+    else checkStorageShape(list, args);
+    checkTarget(list, args);
+    const image = effectiveImage(args);
+    if (image !== undefined) list.problems.push(...imageProblems(image));
+    if (args.restore !== undefined) checkRestore(list, args);
+    if (args.localCopies !== undefined) list.check("localCopies", args.localCopies, (v) => rules.wholeNumberProblem(v, 0, 1000));
+    return list.problems;
+}
+
+function checkStorageShape(list: ProblemList, args: SqlServerBackupArgs): void {
+    const { admin, provider, credentials, bucket, userName } = args.storage;
+    const modes = [admin, provider, credentials].filter((mode) => mode !== undefined).length;
+    if (modes !== 1) {
+        list.add(
+            "storage.admin",
+            "give exactly one of storage.admin (MinIO admin user and password), storage.provider (a minio.Provider) " +
+                "or storage.credentials (the keys of an existing backup user, for an existing bucket).",
+        );
     }
-    if (admin?.server !== undefined) list.check("storage.admin.server", peek<string>(admin.server), rules.serverProblem);
-    if (bucket?.create === false) {
-        if (bucket.name === undefined) list.add("storage.bucket.name", "is required when storage.bucket.create is false (which existing bucket?).");
-        if (bucket.retentionDays !== undefined || bucket.noncurrentVersionRetentionDays !== undefined) {
+    list.checkInput("storage.admin.server", admin?.server, rules.serverProblem);
+    const existingBucket = bucket?.create === false || credentials !== undefined;
+    if (credentials !== undefined) {
+        if (bucket?.create === true) list.add("storage.bucket.create", "must not be true with storage.credentials: the component creates nothing in MinIO then.");
+        if (userName !== undefined) list.add("storage.userName", "does not apply with storage.credentials: the user already exists.");
+        if (bucket?.forceDestroy !== undefined) list.add("storage.bucket.forceDestroy", "applies only to a bucket this component creates.");
+    }
+    if (existingBucket) {
+        if (bucket?.name === undefined) list.add("storage.bucket.name", "is required for an existing bucket (storage.bucket.create false, or storage.credentials): which bucket?");
+        if (bucket?.retentionDays !== undefined || bucket?.noncurrentVersionRetentionDays !== undefined) {
             list.add(
                 "storage.bucket.retentionDays",
                 "applies only to a bucket this component creates: it will not replace the lifecycle rules of a bucket it does not own. " +
@@ -92,20 +100,42 @@ export function structuralProblems(args: SqlServerBackupArgs): Problem[] {
         }
     }
     if (userName !== undefined) list.check("storage.userName", userName, rules.userNameProblem);
-    if (args.target?.kind === "kubernetes" && args.target.networkPolicy) {
-        const policy = args.target.networkPolicy;
-        [...policy.sqlServerCidrs.map((c, i) => [`target.networkPolicy.sqlServerCidrs[${i}]`, c]), ...policy.minioCidrs.map((c, i) => [`target.networkPolicy.minioCidrs[${i}]`, c])].forEach(
-            ([field, cidr]) => list.check(field, cidr, rules.cidrProblem),
-        );
-        if (policy.sqlServerCidrs.length === 0 || policy.minioCidrs.length === 0) {
-            list.add("target.networkPolicy", "needs at least one CIDR for SQL Server and one for MinIO, or the backup cannot reach them.");
+}
+
+function checkPeer(list: ProblemList, field: string, peer: NetworkPeerArgs): void {
+    if (!peer.cidrs?.length && !peer.namespaceLabels && !peer.podLabels) {
+        list.add(field, "give cidrs (addresses outside the cluster), or podLabels and/or namespaceLabels (pods inside it).");
+    }
+    (peer.cidrs ?? []).forEach((cidr, i) => list.check(`${field}.cidrs[${i}]`, cidr, rules.cidrProblem));
+    (peer.ports ?? []).forEach((port, i) => list.check(`${field}.ports[${i}]`, port, rules.portProblem));
+    for (const [which, labels] of [["namespaceLabels", peer.namespaceLabels], ["podLabels", peer.podLabels]] as const) {
+        for (const [key, value] of Object.entries(labels ?? {})) {
+            if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
+                list.add(`${field}.${which}`, `"${key}" is not a label key (an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" or ".").`);
+            }
+            list.check(`${field}.${which}["${key}"]`, value, labelValueProblem);
         }
     }
-    const image = effectiveImage(args);
-    if (image !== undefined) list.problems.push(...imageProblems(image));
-    if (args.restore !== undefined) checkRestore(list, args);
-    if (args.localCopies !== undefined) list.check("localCopies", args.localCopies, (v) => rules.wholeNumberProblem(v, 0, 1000));
-    return list.problems;
+}
+
+function checkTarget(list: ProblemList, args: SqlServerBackupArgs): void {
+    const target = args.target;
+    if (target?.kind === "docker") {
+        if (target.containerName !== undefined) list.check("target.containerName", target.containerName, rules.dockerNameProblem);
+        if (target.volumeName !== undefined) list.check("target.volumeName", target.volumeName, rules.dockerNameProblem);
+        for (const [field, value] of [["target.waitTimeoutSeconds", target.waitTimeoutSeconds], ["target.firstBackupTimeoutSeconds", target.firstBackupTimeoutSeconds]] as const) {
+            if (value !== undefined) list.check(field, value, (v) => rules.wholeNumberProblem(v, 1, 7 * 86400));
+        }
+    }
+    if (target?.kind === "kubernetes") {
+        list.checkInput("target.namespace", target.namespace, dnsLabelProblem);
+        if (target.networkPolicy) {
+            checkPeer(list, "target.networkPolicy.sqlServer", target.networkPolicy.sqlServer ?? {});
+            checkPeer(list, "target.networkPolicy.minio", target.networkPolicy.minio ?? {});
+            if (target.networkPolicy.dns) checkPeer(list, "target.networkPolicy.dns", target.networkPolicy.dns);
+        }
+        if (target.persistentVolumeClaim !== undefined) list.check("target.persistentVolumeClaim", target.persistentVolumeClaim, dnsLabelProblem);
+    }
 }
 
 function checkRestore(list: ProblemList, args: SqlServerBackupArgs): void {
@@ -124,12 +154,12 @@ function checkRestore(list: ProblemList, args: SqlServerBackupArgs): void {
     if (!(backup === "latest" || /^before:\S+$/.test(backup) || /^[A-Za-z0-9._/-]+\.tar$/.test(backup))) {
         list.add("restore.backup", `"${backup}" must be latest, an archive name such as 2026.11.23.02.00.00.tar, or before:<time>.`);
     }
+    if (restore.timeoutSeconds !== undefined) list.check("restore.timeoutSeconds", restore.timeoutSeconds, (v) => rules.wholeNumberProblem(v, 60, 7 * 86400));
     const target = restore.target;
-    list.check("restore.target.host", peek<string>(target.host), rules.hostProblem);
-    list.check("restore.target.database", peek<string>(target.database), rules.databaseNameProblem);
-    if (target.username !== undefined) list.check("restore.target.username", peek<string>(target.username), rules.usernameProblem);
-    if (target.port !== undefined) list.check("restore.target.port", peek<number>(target.port), rules.portProblem);
-    list.check("restore.target.password", peek<string>(target.password), rules.secretProblem);
+    list.checkInput("restore.target.host", target.host, rules.hostProblem);
+    list.checkInput("restore.target.database", target.database, rules.databaseNameProblem);
+    list.checkInput("restore.target.username", target.username, rules.usernameProblem);
+    list.checkInput("restore.target.port", target.port, rules.portProblem);
 }
 
 function checkDatabases(list: ProblemList, databases: Draft<BackupSettings>["databases"]): void {

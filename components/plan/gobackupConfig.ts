@@ -3,15 +3,14 @@ import { DEFAULTS, ENV } from "./defaults";
 import { databasePath, passwordVariable } from "./naming";
 import { BackupSettings, DatabaseSettings } from "./settings";
 
-/** An environment variable the rendered config (or the job running it) needs. */
+/**
+ * A credential the rendered config references as `"${NAME}"`. Targets deliver each
+ * as a file and set `NAME_FILE`; the entrypoint reads it into `NAME` for GoBackup.
+ */
 export interface ConfigVariable {
     name: string;
-    /** Secret values are supplied by the component and must be wired as secrets. */
-    secret: boolean;
-    /** What it carries, for people reading a target's env list. */
+    /** What it carries, for people reading a target's file list. */
     description: string;
-    /** The value, when the renderer knows it (never for secrets). */
-    value?: string;
 }
 
 /** The rendered gobackup.yml and what it needs from its environment. */
@@ -78,29 +77,20 @@ function storages(settings: BackupSettings, db: DatabaseSettings): Record<string
     return result;
 }
 
-/** Command GoBackup runs around each run to write the integrity manifest (image/manifest.sh). */
-export const MANIFEST_COMMAND = "sqlserver-backup-manifest";
+/** Command GoBackup runs before and after each run of a model (image/hook.sh). */
+export const HOOK_COMMAND = "sqlserver-backup-hook";
 
 /**
- * before_script/after_script that write `<archive>.manifest.json` next to each archive
- * that reached the bucket. They read the archive from the local copy, so they come
- * with it.
+ * before_script and after_script. GoBackup runs after_script after every run, failed
+ * or not, once its temp dir is gone: the hook finds the run's archive in the bucket,
+ * writes `<archive>.manifest.json` from the bucket's own bytes, prunes manifests
+ * whose archive `keep` deleted, and records the run's outcome for the health check.
  */
-function manifestScripts(settings: BackupSettings, db: DatabaseSettings): Record<string, string> {
-    if (!settings.localCopy) return {};
+function hookScripts(settings: BackupSettings, db: DatabaseSettings): Record<string, string> {
     const { storage } = settings;
     return {
-        before_script: `${MANIFEST_COMMAND} start ${db.name}`,
-        after_script: [
-            MANIFEST_COMMAND,
-            "finish",
-            db.name,
-            `${settings.localCopy.path}/${db.name}`,
-            storage.endpoint,
-            storage.bucket,
-            databasePath(storage.prefix, db.name),
-            storage.region,
-        ].join(" "),
+        before_script: `${HOOK_COMMAND} start ${db.name}`,
+        after_script: [HOOK_COMMAND, "finish", db.name, storage.endpoint, storage.bucket, databasePath(storage.prefix, db.name)].join(" "),
     };
 }
 
@@ -108,7 +98,7 @@ function model(settings: BackupSettings, db: DatabaseSettings): Record<string, u
     return {
         description: `SQL Server database ${db.database} on ${db.host},${db.port}`,
         schedule: { cron: settings.schedule.cron },
-        ...manifestScripts(settings, db),
+        ...hookScripts(settings, db),
         databases: { [db.name]: mssqlDatabase(db) },
         compress_with: { type: DEFAULTS.compressWith, filename_format: DEFAULTS.filenameFormat },
         default_storage: REMOTE_STORAGE,
@@ -129,25 +119,22 @@ function webSection(settings: BackupSettings): Record<string, unknown> {
     };
 }
 
-/** The variables the config references, in a stable order. */
+/** The credentials the config references, in a stable order. */
 function variables(settings: BackupSettings): ConfigVariable[] {
     const result: ConfigVariable[] = [
-        { name: ENV.minioAccessKey, secret: false, description: "access key id of the backup user" },
-        { name: ENV.minioSecretKey, secret: true, description: "secret key of the backup user" },
+        { name: ENV.minioAccessKey, description: "access key id of the backup user" },
+        { name: ENV.minioSecretKey, description: "secret key of the backup user" },
         ...settings.databases.map((db) => ({
             name: passwordVariable(db.name),
-            secret: true,
             description: `password of ${db.username} for database ${db.database} (${db.name})`,
         })),
     ];
     if (settings.webUi.enabled) {
         result.push(
-            { name: ENV.webUsername, secret: true, description: "web UI user name" },
-            { name: ENV.webPassword, secret: true, description: "web UI password" },
+            { name: ENV.webUsername, description: "web UI user name" },
+            { name: ENV.webPassword, description: "web UI password" },
         );
     }
-    // GoBackup's scheduler reads cron in the process' local time zone.
-    result.push({ name: "TZ", secret: false, description: "time zone of the schedule", value: settings.schedule.timeZone });
     return result;
 }
 

@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BucketArgs, SqlServerBackupArgs } from "./args";
-import { DEFAULTS } from "./defaults";
+import { Draft, UNKNOWN } from "../args/draft";
+import { SqlServerBackupArgs, StorageArgs } from "../args/types";
+import { DEFAULTS, IMAGE } from "./defaults";
 import { defaultBucketName } from "./naming";
-import { BackupSettings, Draft, UNKNOWN } from "./settings";
-import type { SecretDrafts } from "./validation";
+import { BackupSettings } from "./settings";
+
+/** Secret values, validated like settings but never rendered; keyed by their argument path. */
+export type SecretDrafts = Record<string, string | typeof UNKNOWN>;
 
 /** `T` with `pulumi.Input` at every leaf: the settings before Outputs resolve. */
 export type InputTree<T> = [T] extends [string | number | boolean]
@@ -12,16 +15,19 @@ export type InputTree<T> = [T] extends [string | number | boolean]
       ? pulumi.Input<InputTree<E>[]>
       : { [K in keyof T]: InputTree<T[K]> };
 
-/** Local copies per database kept on the job's volume, when the args do not say. */
-export const DEFAULT_LOCAL_COPIES = 2;
+/** True when the component creates (and owns) the bucket: not for an existing bucket or existing keys. */
+export function bucketOwned(storage: StorageArgs): boolean {
+    return storage.credentials === undefined && storage.bucket?.create !== false;
+}
 
 /**
  * Expiry days of the bucket's lifecycle rule (0: none). A bucket the component does not
  * create gets no rule: it never replaces lifecycle rules it does not own. Plain
  * numbers, because they decide whether the lifecycle resource exists.
  */
-export function bucketRetention(bucket: BucketArgs): { retentionDays: number; noncurrentVersionRetentionDays: number } {
-    const owned = bucket.create !== false;
+export function bucketRetention(storage: StorageArgs): { retentionDays: number; noncurrentVersionRetentionDays: number } {
+    const bucket = storage.bucket ?? {};
+    const owned = bucketOwned(storage);
     return {
         retentionDays: bucket.retentionDays ?? (owned ? DEFAULTS.retentionDays : 0),
         noncurrentVersionRetentionDays: bucket.noncurrentVersionRetentionDays ?? (owned ? DEFAULTS.noncurrentVersionRetentionDays : 0),
@@ -29,9 +35,10 @@ export function bucketRetention(bucket: BucketArgs): { retentionDays: number; no
 }
 
 /** The settings with every default applied, leaves still Inputs. */
-export function settingsTree(name: string, args: SqlServerBackupArgs, localCopies: number): InputTree<BackupSettings> {
+export function settingsTree(name: string, args: SqlServerBackupArgs): InputTree<BackupSettings> {
     const storage = args.storage;
     const bucket = storage.bucket ?? {};
+    const localCopies = args.localCopies ?? DEFAULTS.localCopies;
     return {
         databases: args.databases.map((db) => ({
             name: db.name,
@@ -54,11 +61,11 @@ export function settingsTree(name: string, args: SqlServerBackupArgs, localCopie
             keep: storage.keep ?? DEFAULTS.keep,
             timeoutSeconds: storage.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
             maxRetries: storage.maxRetries ?? DEFAULTS.maxRetries,
-            ...bucketRetention(bucket),
+            ...bucketRetention(storage),
         },
         webUi: { enabled: args.webUi?.enabled ?? false, port: args.webUi?.port ?? DEFAULTS.webUiPort },
-        workdir: DEFAULTS.workdir,
-        ...(localCopies > 0 ? { localCopy: { path: `${DEFAULTS.workdir}/archives`, keep: localCopies } } : {}),
+        workdir: IMAGE.workdir,
+        ...(localCopies > 0 ? { localCopy: { path: IMAGE.localCopies, keep: localCopies } } : {}),
     };
 }
 
@@ -66,6 +73,12 @@ export function settingsTree(name: string, args: SqlServerBackupArgs, localCopie
 export function secretTree(args: SqlServerBackupArgs): Record<string, pulumi.Input<string>> {
     const secrets: Record<string, pulumi.Input<string>> = {};
     args.databases.forEach((db, i) => (secrets[`databases[${i}].password`] = db.password));
+    const credentials = args.storage.credentials;
+    if (credentials) {
+        secrets["storage.credentials.accessKeyId"] = credentials.accessKeyId;
+        secrets["storage.credentials.secretAccessKey"] = credentials.secretAccessKey;
+    }
+    if (args.restore) secrets["restore.target.password"] = args.restore.target.password;
     return secrets;
 }
 

@@ -59,18 +59,30 @@ export function usernameProblem(username: string): string | undefined {
     return commandWordProblem(username);
 }
 
+/** What GoBackup splits its sqlpackage command on: Go's regexp `[\s]+`, which is ASCII `[\t\n\f\r ]`. */
+const GO_COMMAND_SPACE = /[\t\n\f\r ]/;
+/**
+ * What GoBackup's YAML loader (libyaml's rules) refuses or folds inside a quoted
+ * string: C0 and C1 control characters other than tab, DEL, the non-characters
+ * U+FFFE and U+FFFF, unpaired surrogates, and the line breaks NEL, LS and PS.
+ */
+const YAML_UNSAFE = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * A secret reaches GoBackup as `"${NAME}"` in a double-quoted YAML string: Go inserts
  * the value verbatim (it is not expanded again), then YAML parses it. So `$` and `'`
- * are safe; a double quote ends the string, a backslash starts a YAML escape, and
- * whitespace splits the sqlpackage command.
+ * are safe; a double quote ends the string, a backslash starts a YAML escape, a
+ * character YAML refuses fails the whole config, and whitespace splits the
+ * sqlpackage command. Kept in step with image/entrypoint.sh (secret_problem).
  */
 export function secretProblem(secret: string): string | undefined {
     if (secret.length === 0) return "must not be empty.";
-    if (WHITESPACE.test(secret)) {
-        return "must not contain whitespace or line breaks: GoBackup splits its sqlpackage command on whitespace, so the password would be cut.";
+    if (GO_COMMAND_SPACE.test(secret)) {
+        return "must not contain spaces, tabs or line breaks: GoBackup splits its sqlpackage command on them, so the password would be cut.";
     }
-    if (CONTROL.test(secret)) return "must not contain control characters: they cannot appear in GoBackup's YAML config.";
+    if (YAML_UNSAFE.test(secret)) {
+        return "must not contain control characters, U+2028/U+2029 or U+FFFE/U+FFFF: GoBackup's YAML config cannot hold them.";
+    }
     if (secret.includes('"')) {
         return "must not contain a double quote (\"): GoBackup pastes the value into a double-quoted YAML string, which it would end.";
     }
@@ -173,6 +185,12 @@ export function userNameProblem(name: string): string | undefined {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/.test(name)) {
         return `"${name}" must be 3-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`;
     }
+    return undefined;
+}
+
+/** Docker container and volume names (the engine's own rule). */
+export function dockerNameProblem(name: string): string | undefined {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return `"${name}" must be letters, digits, "_", "." or "-", starting with a letter or digit.`;
     return undefined;
 }
 

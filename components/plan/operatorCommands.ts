@@ -1,0 +1,118 @@
+/**
+ * Commands an operator copies from `pulumi stack output commands` during the day
+ * (or an incident). Built from deterministic names, so a preview shows the commands
+ * that will work after `up`.
+ */
+import { ENV, IMAGE } from "./defaults";
+import { secretFileVariables, storageLocation } from "./job";
+import { boundedName } from "./naming";
+import { BackupSettings } from "./settings";
+
+/** Commands for one deployment. */
+export interface OperatorCommands {
+    /** Run a backup now. */
+    backupNow: string;
+    /** Follow the logs. */
+    logs: string;
+    /** See whether backups are healthy, and why not. */
+    status: string;
+    /** List the backups, with whether a manifest vouches for each. */
+    list: string;
+    /** Restore one (fill in the <...> values; see README "Restore"). */
+    restore: string;
+}
+
+/** Placeholders an operator replaces in the restore command. */
+const RESTORE_PLACEHOLDERS: Record<string, string> = {
+    RESTORE_DATABASE: "<backup-name>",
+    RESTORE_TARGET_HOST: "<sql-host>",
+    RESTORE_TARGET_DATABASE: "<new-database>",
+    RESTORE_BACKUP: "latest",
+};
+
+export function dockerCommands(containerName: string): OperatorCommands {
+    const restoreEnv = Object.entries(RESTORE_PLACEHOLDERS)
+        .map(([name, value]) => `-e ${name}=${value}`)
+        .join(" ");
+    const exec = `docker exec ${containerName} ${IMAGE.entrypoint}`;
+    return {
+        // The entrypoint's `once`: GoBackup with the container's state dir, config and health record.
+        backupNow: `${exec} once`,
+        logs: `docker logs --follow --tail 200 ${containerName}`,
+        status: `${exec} status`,
+        list: `${exec} list`,
+        // The password comes from the caller's environment (-e NAME without a value), not the command line.
+        restore: `${ENV.restoreTargetPassword}='<password>' docker exec -e ${ENV.restoreTargetPassword} ${restoreEnv} ${containerName} ${IMAGE.entrypoint} restore`,
+    };
+}
+
+/** What the kubectl commands need to know about the deployment. */
+export interface KubernetesDeployment {
+    namespace: string;
+    cronJob: string;
+    /** `app.kubernetes.io/instance` of every pod. */
+    instance: string;
+    componentName: string;
+    image: string;
+    /** Secret with the credentials. */
+    credentialsSecret: string;
+    settings: BackupSettings;
+}
+
+/**
+ * `kubectl run` of a one-off pod with the CronJob's image, credentials (as files)
+ * and settings, restricted like the CronJob's pods so namespaces enforcing the
+ * "restricted" Pod Security Standard admit it.
+ */
+function kubectlRun(d: KubernetesDeployment, podBase: string, mode: string, secrets: { name: string; keys: string[] }[], env: Record<string, string>): string {
+    const overrides = {
+        spec: {
+            securityContext: { runAsNonRoot: true, runAsUser: IMAGE.uid, runAsGroup: IMAGE.uid, fsGroup: IMAGE.uid, seccompProfile: { type: "RuntimeDefault" } },
+            automountServiceAccountToken: false,
+            volumes: [
+                {
+                    name: "credentials",
+                    projected: { defaultMode: 0o440, sources: secrets.map((secret) => ({ secret: { name: secret.name, items: secret.keys.map((key) => ({ key, path: key })) } })) },
+                },
+                { name: "workdir", emptyDir: {} },
+            ],
+            containers: [
+                {
+                    name: "sqlserver-backup",
+                    image: d.image,
+                    args: [mode],
+                    env: Object.entries({ ...env, ...secretFileVariables(secrets.flatMap((secret) => secret.keys)) }).map(([name, value]) => ({ name, value })),
+                    volumeMounts: [
+                        { name: "credentials", mountPath: IMAGE.secretsDir, readOnly: true },
+                        { name: "workdir", mountPath: IMAGE.workdir },
+                    ],
+                    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+                },
+            ],
+        },
+    };
+    // `<name>-<10-digit time>` stays within 63 characters.
+    return `kubectl --namespace ${d.namespace} run ${podBase}-$(date +%s) --rm -i --restart=Never --image=${d.image} --overrides='${JSON.stringify(overrides)}'`;
+}
+
+export function kubernetesCommands(d: KubernetesDeployment): OperatorCommands {
+    const location = storageLocation(d.settings);
+    const credentials = { name: d.credentialsSecret, keys: [ENV.minioAccessKey, ENV.minioSecretKey] };
+    // The target password goes into a Secret from a file, never onto a command line.
+    const targetSecret = boundedName(d.componentName, "restore-target", 63);
+    // Jobs the CronJob makes are named <cronjob>-<8 digits>; a manual one gets 10 (seconds), within 63.
+    const manual = d.cronJob.length + "-manual-".length + 10 <= 63 ? `${d.cronJob}-manual` : d.cronJob;
+    const kubectl = `kubectl --namespace ${d.namespace}`;
+    return {
+        backupNow: `${kubectl} create job --from=cronjob/${d.cronJob} ${manual}-$(date +%s)`,
+        logs: `${kubectl} logs --selector app.kubernetes.io/instance=${d.instance} --tail 200 --prefix`,
+        status: `${kubectl} get jobs --selector app.kubernetes.io/instance=${d.instance} --sort-by=.metadata.creationTimestamp`,
+        list: kubectlRun(d, boundedName(d.componentName, "list", 52), "list", [credentials], location),
+        restore:
+            `${kubectl} create secret generic ${targetSecret} --from-file=${ENV.restoreTargetPassword}=<password-file> && ` +
+            kubectlRun(d, boundedName(d.componentName, "restore", 52), "restore", [credentials, { name: targetSecret, keys: [ENV.restoreTargetPassword] }], {
+                ...location,
+                ...RESTORE_PLACEHOLDERS,
+            }),
+    };
+}
