@@ -1,18 +1,16 @@
 import * as automation from "@pulumi/pulumi/automation";
+import { TOOLS_BIN } from "../../integration/helpers/tools";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
 /**
- * The real engines of this tier, built by scripts/install-engine-tools.sh into a
+ * The real engines of this tier, built by scripts/install-tools.sh into a
  * cache outside the clone, and the Pulumi CLI driven through the Automation API.
  */
 
-/** Where scripts/install-engine-tools.sh links what it built. */
-export const ENGINE_BIN = path.join(
-    process.env.ENGINE_TOOLS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "sqlserver-backup", "engine-tools"),
-    "bin",
-);
+/** Where scripts/install-tools.sh links what it built. */
+export const ENGINE_BIN = TOOLS_BIN;
 
 export const ENGINE_TOOLS = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kubectl", "etcd", "engine-verdict"] as const;
 export type EngineTool = (typeof ENGINE_TOOLS)[number];
@@ -30,7 +28,7 @@ export function requireEngineTools<T extends EngineTool>(context: Mocha.Context,
         else missing.push(name);
     }
     if (missing.length > 0) {
-        const reason = `missing ${missing.join(", ")} in ${ENGINE_BIN}: run scripts/install-engine-tools.sh`;
+        const reason = `missing ${missing.join(", ")} in ${ENGINE_BIN}: run scripts/install-tools.sh engine`;
         if (process.env.REQUIRE_INTEGRATION === "1") throw new Error(`REQUIRE_INTEGRATION=1 but ${reason}`);
         console.log(`    skipped: ${reason}`);
         context.skip();

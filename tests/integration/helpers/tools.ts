@@ -1,10 +1,14 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
-/** Where scripts/install-test-tools.sh puts what it builds. */
-export const TOOLS_BIN = path.resolve(__dirname, "../../../.tools/bin");
+/** Where scripts/install-tools.sh links what it builds (a cache outside the clone). */
+export const TOOLS_BIN = path.join(
+    process.env.TOOLS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "sqlserver-backup", "tools"),
+    "bin",
+);
 
-/** Path of a tool: .tools/bin first, then PATH; undefined when missing. */
+/** Path of a tool: TOOLS_BIN first, then PATH; undefined when missing. */
 export function findTool(name: string): string | undefined {
     const candidates = [path.join(TOOLS_BIN, name), ...(process.env.PATH ?? "").split(":").map((dir) => path.join(dir, name))];
     return candidates.find((candidate) => {
@@ -30,7 +34,7 @@ export function requireTools(context: Mocha.Context, names: string[]): Record<st
         else missing.push(name);
     }
     if (missing.length > 0) {
-        const reason = `missing ${missing.join(", ")}: run scripts/install-test-tools.sh`;
+        const reason = `missing ${missing.join(", ")}: run scripts/install-tools.sh (Debian packages: see .ci/run)`;
         if (process.env.REQUIRE_INTEGRATION === "1") throw new Error(`REQUIRE_INTEGRATION=1 but ${reason}`);
         console.log(`    skipped: ${reason}`);
         context.skip();

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Builds the real programs the integration and engine tiers run, from pinned Go
+# modules through the Go module proxy:
+#
+#   integration  minio, mc                      `go install` at pinned versions (MinIO's
+#                                               documented way to build from source)
+#   engine       pulumi                         the Pulumi CLI          (scripts/go-tools/pulumi)
+#                pulumi-resource-kubernetes     Pulumi's Kubernetes provider (scripts/go-tools/pulumi-kubernetes)
+#                kube-apiserver, kube-controller-manager, kubectl     (scripts/go-tools/kubernetes)
+#                etcd                                                 (scripts/go-tools/etcd)
+#                engine-verdict                 robfig/cron v3, Go's time zones and Kubernetes'
+#                                               name rules as the engines apply them (tests/engine/verdict)
+#
+# The upstream go.mod files of the engine tools carry replace directives, so `go
+# install` refuses them; the small wrapper modules under scripts/go-tools require the
+# upstream module at a pinned version instead (their go.sum pins every dependency).
+#
+# Binaries are cached outside the clone, in <cache>/<tool>/<version>[-<hash of the
+# wrapper module>], so CI on the same machine reuses them:
+#   ${TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sqlserver-backup/tools}
+# `bin/` there links the versions this checkout pins; builds of other versions are
+# removed. Cold, on 2 cores (measured here): about 10 min (minio and mc), 6 min
+# (pulumi), 13 min (the provider), 10 min (Kubernetes), 1 min (etcd): three quarters
+# of an hour. Cached: seconds.
+#
+#   scripts/install-tools.sh [integration|engine|TOOL...]     (default: all)
+set -euo pipefail
+
+# Pseudo-versions: neither MinIO module publishes semver tags on the proxy.
+readonly MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
+readonly MC_VERSION="v0.0.0-20250313080218-cf909e1063a9"
+readonly PULUMI_VERSION="v3.274.1"
+readonly PULUMI_KUBERNETES_VERSION="4.25.0"
+readonly KUBERNETES_VERSION="v1.37.2"
+readonly ETCD_VERSION="v3.6.16"
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+go_tools="$repo_root/scripts/go-tools"
+cache="${TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sqlserver-backup/tools}"
+mkdir -p "$cache/bin"
+
+log() { printf '%s install-tools: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+
+# build_dir NAME VERSION [MODULE_DIR]: where a build of NAME lives, <cache>/<NAME>/<key>:
+# its version plus a hash of the wrapper module's files, so a change to the pins
+# builds anew.
+build_dir() {
+    local name="$1" version="$2" module_dir="${3:-}" hash=""
+    if [[ -n "$module_dir" ]]; then
+        hash="-$(cat "$module_dir"/go.mod "$module_dir"/go.sum "$module_dir"/*.go | sha256sum | cut -c1-12)"
+    fi
+    printf '%s/%s/%s%s' "$cache" "$name" "$version" "$hash"
+}
+
+# built DIR NAME...: true when every NAME was already built into DIR.
+built() {
+    local dir="$1" name
+    shift
+    [[ -f "$dir/.complete" ]] || return 1
+    for name in "$@"; do [[ -x "$dir/$name" ]] || return 1; done
+}
+
+# link DIR NAME...: points bin/NAME at DIR/NAME, and removes the tool's other builds.
+link() {
+    local dir="$1" other name
+    shift
+    for name in "$@"; do ln -sfn "$dir/$name" "$cache/bin/$name"; done
+    for other in "${dir%/*}"/*; do
+        [[ "$other" == "$dir" ]] || rm -rf "$other"
+    done
+}
+
+go_build() {
+    local module_dir="$1" out="$2" ldflags="$3" package="$4"
+    (cd "$module_dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w $ldflags" -o "$out" "$package")
+}
+
+# go_install NAME MODULE VERSION: `go install MODULE@VERSION` (a module without replace directives).
+go_install() {
+    local name="$1" module="$2" version="$3" dir
+    dir="$(build_dir "$name" "$version")"
+    if ! built "$dir" "$name"; then
+        log "building $name from $module@$version"
+        mkdir -p "$dir"
+        GOBIN="$dir" go install "$module@$version"
+        touch "$dir/.complete"
+    fi
+    link "$dir" "$name"
+}
+
+# wrapped NAME VERSION MODULE_DIR LDFLAGS: builds the main package of a wrapper module.
+wrapped() {
+    local name="$1" version="$2" module="$3" ldflags="$4" dir
+    dir="$(build_dir "$name" "$version" "$module")"
+    if ! built "$dir" "$name"; then
+        log "building $name $version"
+        mkdir -p "$dir"
+        go_build "$module" "$dir/$name" "$ldflags" .
+        touch "$dir/.complete"
+    fi
+    link "$dir" "$name"
+}
+
+build_pulumi() {
+    local module="$go_tools/pulumi" dir
+    dir="$(build_dir pulumi "$PULUMI_VERSION" "$module")"
+    if ! built "$dir" pulumi; then
+        log "building the Pulumi CLI $PULUMI_VERSION (about 6 min cold)"
+        mkdir -p "$dir"
+        # Without the version the CLI prints none, and the Automation API refuses it.
+        go_build "$module" "$dir/pulumi" "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+            github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+        touch "$dir/.complete"
+    fi
+    link "$dir" pulumi
+}
+
+build_pulumi_kubernetes() {
+    local module="$go_tools/pulumi-kubernetes" dir src work
+    dir="$(build_dir pulumi-kubernetes "$PULUMI_KUBERNETES_VERSION" "$module")"
+    if ! built "$dir" pulumi-resource-kubernetes; then
+        log "building the Kubernetes provider $PULUMI_KUBERNETES_VERSION (about 13 min cold)"
+        mkdir -p "$dir"
+        # The command embeds schema-embed.json and terraform-mapping-embed.json, which
+        # upstream's generate step (its generate.go) writes from the shipped schema.json
+        # and terraform-mapping.json. In a scratch copy of the wrapper module: copy the
+        # command's directory from the module cache, run that step, build.
+        work="$(mktemp -d)"
+        cp "$module/go.mod" "$module/go.sum" "$module/tools.go" "$work/"
+        src="$(cd "$work" && go list -mod=readonly -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+        mkdir -p "$work/cmd/provider"
+        cp "$src/main.go" "$src/generate.go" "$src/schema.json" "$src/terraform-mapping.json" "$work/cmd/provider/"
+        chmod -R u+w "$work/cmd"
+        (cd "$work/cmd/provider" && VERSION="$PULUMI_KUBERNETES_VERSION" go run -mod=readonly ./generate.go)
+        go_build "$work" "$dir/pulumi-resource-kubernetes" \
+            "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION" \
+            ./cmd/provider
+        rm -rf "$work"
+        touch "$dir/.complete"
+    fi
+    link "$dir" pulumi-resource-kubernetes
+}
+
+build_kubernetes() {
+    local module="$go_tools/kubernetes" dir minor ldflags name pkg v="${KUBERNETES_VERSION#v}"
+    local -a names=(kube-apiserver kube-controller-manager kubectl)
+    dir="$(build_dir kubernetes "$KUBERNETES_VERSION" "$module")"
+    if ! built "$dir" "${names[@]}"; then
+        log "building kube-apiserver, kube-controller-manager and kubectl $KUBERNETES_VERSION (about 10 min cold)"
+        mkdir -p "$dir"
+        minor="$(cut -d. -f2 <<<"$v")"
+        # Without these the binaries report v0.0.0-master and `kubectl version` fails.
+        ldflags=""
+        for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+            ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+            ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+        done
+        for name in "${names[@]}"; do
+            go_build "$module" "$dir/$name" "$ldflags" "k8s.io/kubernetes/cmd/$name"
+        done
+        touch "$dir/.complete"
+    fi
+    link "$dir" "${names[@]}"
+}
+
+command -v go >/dev/null || {
+    log "Go is required (https://go.dev/dl/); it builds every tool here from the Go module proxy."
+    exit 1
+}
+tools=("$@")
+((${#tools[@]} > 0)) || tools=(integration engine)
+for tool in "${tools[@]}"; do
+    case "$tool" in
+        integration) set -- minio mc ;;
+        engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes ;;
+        *) set -- "$tool" ;;
+    esac
+    for one in "$@"; do
+        case "$one" in
+            minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;;
+            mc) go_install mc github.com/minio/mc "$MC_VERSION" ;;
+            verdict) wrapped engine-verdict v1 "$repo_root/tests/engine/verdict" "" ;;
+            etcd) wrapped etcd "$ETCD_VERSION" "$go_tools/etcd" "" ;;
+            kubernetes) build_kubernetes ;;
+            pulumi) build_pulumi ;;
+            pulumi-kubernetes) build_pulumi_kubernetes ;;
+            *)
+                log "unknown tool '$one' (integration, engine, or one of minio, mc, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes)"
+                exit 2
+                ;;
+        esac
+    done
+done
+log "tools ready in $cache/bin"
