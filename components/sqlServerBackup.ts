@@ -85,10 +85,11 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             assertValid(name, resolved, {});
             return resolved;
         });
+        // Secretness is kept as given; every use of a secret value wraps it in pulumi.secret.
         const validated = Object.fromEntries(
             Object.entries(secrets).map(([field, value]) => [
                 field,
-                pulumi.secret(value).apply((resolved) => {
+                pulumi.output(value).apply((resolved) => {
                     assertValid(name, undefined, { [field]: resolved });
                     return resolved;
                 }),
@@ -137,7 +138,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         const restore = args.restore;
         const restored =
             restore && args.target && inputs && deployed
-                ? runRestore(args.target, restore, restoreTarget(restore.target), validated["restore.target.password"], inputs, deployed, this)
+                ? runRestore(args.target, { args: restore, target: restoreTarget(restore.target), password: validated["restore.target.password"] }, inputs, deployed, this)
                 : undefined;
         this.restoreStatus = restored?.status ?? pulumi.output(undefined);
 

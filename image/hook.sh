@@ -97,8 +97,9 @@ cmd_finish() {
 
     # The object's size as the bucket reports it, then one pass over exactly the
     # bytes it returns: their SHA-256, their count and the bacpacs inside.
-    local size work
+    local size
     size="$(store stat --json "store/$MINIO_BUCKET/$key" | jq -r '.size')" || fail "$model" "cannot read the size of $key from the bucket."
+    # Global, not local: the EXIT trap runs after this function has returned.
     work="$(mktemp -d "${TMPDIR:-/tmp}/hook.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
     mkfifo "$work/to-tar" "$work/to-count"

@@ -68,8 +68,8 @@ export function imageProblems(image: ImageArgs): Problem[] {
     for (const tool of Object.keys(PINNED_TOOLS) as PinnedTool[]) {
         const problem = pinProblem(image.build?.[tool] ?? pins[tool]);
         if (problem) {
-            const where = image.build?.[tool] ? `image.build.${tool}` : `image/versions.env (${PINNED_TOOLS[tool]}_*)`;
-            problems.push({ field: `image.build.${tool}`, message: `${where}: ${problem} Set image.build.${tool} { version, url, sha256 }, or fix the pin.` });
+            const where = image.build?.[tool] ? "" : `the pin in image/versions.env (${PINNED_TOOLS[tool]}_*): `;
+            problems.push({ field: `image.build.${tool}`, message: `${where}${problem} Set image.build.${tool} { version, url, sha256 }, or fix the pin.` });
         }
     }
     if (image.build?.platform !== undefined && image.build.platform !== IMAGE_PLATFORM) {

@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RestoreArgs, TargetArgs } from "../args/types";
-import { RestoreTarget } from "../plan/restore";
+import { TargetArgs } from "../args/types";
 import { deployDockerTarget } from "./docker/backup";
 import { dockerRestore } from "./docker/restore";
 import { deployKubernetesTarget, kubernetesNamespace } from "./kubernetes/backup";
 import { kubernetesRestore } from "./kubernetes/restore";
-import { DeployedTarget, RestoreRun, TargetInputs } from "./types";
+import { DeployedTarget, RestoreRequest, RestoreRun, TargetInputs } from "./types";
 
 /** What must exist before anything else is created: the Kubernetes namespace (created, or read to prove it exists). */
 export function prepareTarget(name: string, target: TargetArgs, parent: pulumi.Resource): pulumi.Resource[] {
@@ -23,19 +22,11 @@ export function deployTarget(target: TargetArgs, inputs: TargetInputs, parent: p
 }
 
 /** Runs the `restore` arg on the same target, after the backup deployment exists. */
-export function runRestore(
-    target: TargetArgs,
-    restore: RestoreArgs,
-    restoreTarget: pulumi.Output<RestoreTarget>,
-    password: pulumi.Output<string>,
-    inputs: TargetInputs,
-    deployed: DeployedTarget,
-    parent: pulumi.Resource,
-): RestoreRun {
+export function runRestore(target: TargetArgs, restore: RestoreRequest, inputs: TargetInputs, deployed: DeployedTarget, parent: pulumi.Resource): RestoreRun {
     switch (target.kind) {
         case "docker":
-            return dockerRestore(target, restore, restoreTarget, password, inputs, parent);
+            return dockerRestore(target, restore, inputs, parent);
         case "kubernetes":
-            return kubernetesRestore(target, restore, restoreTarget, password, inputs, parent, deployed.resources);
+            return kubernetesRestore(target, restore, inputs, parent, deployed.resources);
     }
 }

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { RestoreArgs } from "../args/types";
 import { ConfigVariable } from "../plan/gobackupConfig";
 import { OperatorCommands } from "../plan/operatorCommands";
+import { RestoreTarget } from "../plan/restore";
 import { BackupSettings } from "../plan/settings";
 
 /** What a target needs from the component. */
@@ -28,6 +30,13 @@ export interface DeployedTarget {
     firstBackup?: pulumi.Output<string>;
     /** The child resources, for `dependsOn` and references. */
     resources: pulumi.Resource[];
+}
+
+/** A restore to run: the arg, its target with defaults applied, and the target's validated password (secret). */
+export interface RestoreRequest {
+    args: RestoreArgs;
+    target: pulumi.Output<RestoreTarget>;
+    password: pulumi.Output<string>;
 }
 
 /** What a restore run reports. */

@@ -451,3 +451,21 @@ EOF
     [[ "$output" == *"No space left on device"* ]]
     [ ! -e "$TMP/work/archives/orders/2026.11.25.02.00.00.tar" ]
 }
+
+@test "hook start: records the run and keeps GoBackup's log under its limit" {
+    mkdir -p "$STATE"
+    head -c 3000 /dev/zero | tr '\0' 'x' >"$STATE/gobackup.log"
+    GOBACKUP_LOG_LIMIT_BYTES=1000 run "$REPO/image/hook.sh" start main
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"rotated $STATE/gobackup.log (3000 bytes"* ]]
+    [ "$(stat -c %s "$STATE/gobackup.log")" -eq 0 ]
+    [ "$(stat -c %s "$STATE/gobackup.log.1")" -eq 100 ]
+    [ "$(cat "$STATE/health/main/result")" = running ]
+    [ "$(cat "$STATE/health/main/log-offset")" = 0 ]
+}
+
+@test "the hook shows its usage for an unknown command" {
+    run "$REPO/image/hook.sh" nonsense
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"usage:"* ]]
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck over every shell script of the repository (CI installs shellcheck).
+# Lints every shell script of the repository with ShellCheck (CI installs it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 

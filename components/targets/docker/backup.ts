@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerTargetArgs } from "../../args/types";
 import { IMAGE } from "../../plan/defaults";
 import { jobEnvironment, standardLabels } from "../../plan/job";
-import { dockerName, kubernetesNames } from "../../plan/naming";
+import { childName, dockerName, kubernetesNames } from "../../plan/naming";
 import { dockerCommands } from "../../plan/operatorCommands";
 import { outcomeFailed, runOutcome } from "../../plan/outcome";
 import { goDuration } from "../../plan/schedule";
@@ -54,7 +54,7 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
     const instance = kubernetesNames(name).instance;
     // No version label on the volume: a volume cannot change in place, and it holds the local copies.
     const volume = new docker.Volume(
-        `${name}-workdir`,
+        childName(name, "workdir"),
         { name: target.volumeName ?? dockerName(name, "workdir"), labels: dockerLabels(standardLabels(instance, "backup")) },
         opts,
     );
@@ -74,7 +74,7 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
     });
 
     const container = new docker.Container(
-        `${name}-backup`,
+        childName(name, "backup"),
         {
             ...common("daemon"),
             name: containerName,
@@ -92,7 +92,7 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
     if (target.backupOnStart) {
         const firstName = `${containerName}-first-backup`;
         const first = new docker.Container(
-            `${name}-first-backup`,
+            childName(name, "first-backup"),
             {
                 ...common("once"),
                 name: firstName,

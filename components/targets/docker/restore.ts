@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerTargetArgs, RestoreArgs } from "../../args/types";
+import { DockerTargetArgs } from "../../args/types";
 import { secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, dockerName, kubernetesNames } from "../../plan/naming";
 import { outcomeFailed, runOutcome } from "../../plan/outcome";
-import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, RestoreTarget, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
-import { RestoreRun, TargetInputs } from "../types";
+import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
+import { RestoreRequest, RestoreRun, TargetInputs } from "../types";
 import { dockerEnvs, dockerLabels, dockerNetworks, dockerOptions, hardening, secretUploads } from "./common";
 
 /** Every input of the restore container: none may re-run it once it ran. */
@@ -18,17 +18,11 @@ const RESTORE_INPUTS = ["image", "envs", "uploads", "labels", "networksAdvanced"
  * run an id its record in the bucket says already ran. A failure fails the `up`
  * that ran it, with the reason, and only that one.
  */
-export function dockerRestore(
-    target: DockerTargetArgs,
-    restore: RestoreArgs,
-    restoreTarget: pulumi.Output<RestoreTarget>,
-    password: pulumi.Output<string>,
-    inputs: TargetInputs,
-    parent: pulumi.Resource,
-): RestoreRun {
+export function dockerRestore(target: DockerTargetArgs, request: RestoreRequest, inputs: TargetInputs, parent: pulumi.Resource): RestoreRun {
+    const restore = request.args;
     const containerName = dockerName(inputs.name, `restore-${restore.id}`);
     const logsCommand = `docker logs ${containerName}`;
-    const secrets = pulumi.all([inputs.secretValues, password]).apply(([values, targetPassword]): Record<string, string> => ({
+    const secrets = pulumi.all([inputs.secretValues, request.password]).apply(([values, targetPassword]): Record<string, string> => ({
         [RESTORE_CREDENTIALS[0]]: values[RESTORE_CREDENTIALS[0]],
         [RESTORE_CREDENTIALS[1]]: values[RESTORE_CREDENTIALS[1]],
         [RESTORE_CREDENTIALS[2]]: targetPassword,
@@ -40,7 +34,7 @@ export function dockerRestore(
             image: inputs.image,
             command: ["restore"],
             envs: pulumi
-                .all([inputs.settings, restoreTarget])
+                .all([inputs.settings, request.target])
                 .apply(([settings, t]) => dockerEnvs({ ...restoreEnvironment(settings, restore, t), ...secretFileVariables([...RESTORE_CREDENTIALS]) })),
             // The archive is downloaded and unpacked in the image's workdir, a volume of the restore's own.
             uploads: secretUploads(secrets),

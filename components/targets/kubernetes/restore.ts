@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesTargetArgs, RestoreArgs } from "../../args/types";
+import { KubernetesTargetArgs } from "../../args/types";
 import { ENV } from "../../plan/defaults";
 import { secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, kubernetesNames } from "../../plan/naming";
 import { outcomeFailed } from "../../plan/outcome";
-import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, RestoreTarget, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
-import { RestoreRun, TargetInputs } from "../types";
+import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
+import { RestoreRequest, RestoreRun, TargetInputs } from "../types";
 import { envEntries, jobSpec, kubernetesOptions } from "./pod";
 
 /**
@@ -39,15 +39,8 @@ export function jobOutcome(status: { conditions?: JobCondition[] } | undefined, 
  * record of the restore, and the image refuses to run an id whose record in the
  * bucket says it ran, so a Job deleted and created again does nothing.
  */
-export function kubernetesRestore(
-    target: KubernetesTargetArgs,
-    restore: RestoreArgs,
-    restoreTarget: pulumi.Output<RestoreTarget>,
-    password: pulumi.Output<string>,
-    inputs: TargetInputs,
-    parent: pulumi.Resource,
-    dependsOn: pulumi.Resource[],
-): RestoreRun {
+export function kubernetesRestore(target: KubernetesTargetArgs, request: RestoreRequest, inputs: TargetInputs, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): RestoreRun {
+    const restore = request.args;
     const names = kubernetesNames(inputs.name);
     const jobName = names.restore(restore.id);
     const logsCommand = `kubectl --namespace ${typeof target.namespace === "string" ? target.namespace : "<namespace>"} logs job/${jobName}`;
@@ -60,7 +53,7 @@ export function kubernetesRestore(
             metadata,
             type: "Opaque",
             stringData: pulumi.secret(
-                pulumi.all([inputs.secretValues, password]).apply(([values, targetPassword]) => ({
+                pulumi.all([inputs.secretValues, request.password]).apply(([values, targetPassword]) => ({
                     [ENV.minioAccessKey]: values[ENV.minioAccessKey],
                     [ENV.minioSecretKey]: values[ENV.minioSecretKey],
                     [ENV.restoreTargetPassword]: targetPassword,
@@ -71,7 +64,7 @@ export function kubernetesRestore(
         { ...opts, ignoreChanges: ["stringData", "data"], deleteBeforeReplace: true },
     );
     const env = pulumi
-        .all([inputs.settings, restoreTarget])
+        .all([inputs.settings, request.target])
         .apply(([settings, t]) => envEntries({ ...restoreEnvironment(settings, restore, t), ...secretFileVariables([...RESTORE_CREDENTIALS]) }));
     const timeout = restoreTimeoutSeconds(restore);
     const job = new k8s.batch.v1.Job(

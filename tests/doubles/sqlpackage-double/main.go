@@ -14,6 +14,7 @@
 //	SQLPACKAGE_DOUBLE_FROM          on Export, hard-link (or copy) this prepared bacpac instead of writing one,
 //	                                so benchmarks time what happens after the export
 //	SQLPACKAGE_DOUBLE_EXIT          exit with this code after parsing (simulate a failure)
+//	SQLPACKAGE_DOUBLE_DELAY_SECONDS sleep this long after parsing (simulate a long export or import)
 //	SQLPACKAGE_DOUBLE_EXPORT_COPY   on Export, also copy the bacpac written to this path
 //	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
 //	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
@@ -30,6 +31,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Long and short names sqlpackage accepts for the parameters we model.
@@ -89,6 +91,13 @@ func main() {
 		if !strings.Contains(property, "=") {
 			fail("'%s' is not a valid property. Properties have the form /p:Name=Value.", property)
 		}
+	}
+	if delay := os.Getenv("SQLPACKAGE_DOUBLE_DELAY_SECONDS"); delay != "" {
+		seconds, err := strconv.Atoi(delay)
+		if err != nil {
+			fail("SQLPACKAGE_DOUBLE_DELAY_SECONDS must be a whole number")
+		}
+		time.Sleep(time.Duration(seconds) * time.Second)
 	}
 	if code := os.Getenv("SQLPACKAGE_DOUBLE_EXIT"); code != "" {
 		n, _ := strconv.Atoi(code)

@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# scripts/dev-stack.sh (npm run dev / dev:down) with TEST DOUBLES of the Pulumi CLI
+# (tests/doubles/pulumi-double) and of docker: which backend, passphrase and stack
+# commands a newcomer's fresh clone gets.
+
+REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+
+setup() {
+    TMP="$(mktemp -d)"
+    mkdir -p "$TMP/bin"
+    ln -s "$REPO/tests/doubles/pulumi-double" "$TMP/bin/pulumi"
+    printf '#!/usr/bin/env bash\nexit 0\n' >"$TMP/bin/docker"
+    chmod +x "$TMP/bin/docker"
+    export PATH="$TMP/bin:$PATH" PULUMI_DOUBLE_LOG="$TMP/pulumi.log" DEV_STATE_DIR="$TMP/state"
+    unset PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_CONFIG_PASSPHRASE_FILE PULUMI_DOUBLE_LOGGED_IN
+}
+
+teardown() {
+    rm -rf "$TMP"
+}
+
+@test "not logged in: a local backend, a generated passphrase kept private, the dev stack created or selected, then up" {
+    run bash "$REPO/scripts/dev-stack.sh" up
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %a "$TMP/state/dev-passphrase")" = "600" ]
+    [ -s "$TMP/state/dev-passphrase" ]
+    grep -q "^args=stack select --create dev backend=file://$TMP/state passphrase_file=$TMP/state/dev-passphrase$" "$PULUMI_DOUBLE_LOG"
+    grep -q "^args=up --stack dev --yes backend=file://$TMP/state passphrase_file=$TMP/state/dev-passphrase$" "$PULUMI_DOUBLE_LOG"
+}
+
+@test "a second run reuses the same passphrase" {
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    local first
+    first="$(cat "$TMP/state/dev-passphrase")"
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    [ "$(cat "$TMP/state/dev-passphrase")" = "$first" ]
+}
+
+@test "logged in to Pulumi Cloud: that backend, no passphrase" {
+    export PULUMI_DOUBLE_LOGGED_IN=https://api.pulumi.com
+    run bash "$REPO/scripts/dev-stack.sh" up
+    [ "$status" -eq 0 ]
+    grep -q "^args=up --stack dev --yes backend= passphrase_file=$" "$PULUMI_DOUBLE_LOG"
+    [ ! -e "$TMP/state/dev-passphrase" ]
+}
+
+@test "a passphrase of your own is used as it is" {
+    export PULUMI_CONFIG_PASSPHRASE_FILE="$TMP/mine"
+    run bash "$REPO/scripts/dev-stack.sh" up
+    grep -q "passphrase_file=$TMP/mine$" "$PULUMI_DOUBLE_LOG"
+    [ ! -e "$TMP/state/dev-passphrase" ]
+}
+
+@test "down destroys the dev stack and removes it, keeping Pulumi.dev.yaml" {
+    run bash "$REPO/scripts/dev-stack.sh" down
+    [ "$status" -eq 0 ]
+    grep -q "^args=destroy --stack dev --yes " "$PULUMI_DOUBLE_LOG"
+    grep -q "^args=stack rm dev --yes --preserve-config " "$PULUMI_DOUBLE_LOG"
+}
+
+@test "says what is missing: the Pulumi CLI, or a Docker engine" {
+    rm "$TMP/bin/pulumi"
+    run env PATH="$TMP/bin:/usr/bin:/bin" bash "$REPO/scripts/dev-stack.sh" up
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"the Pulumi CLI is needed"* ]]
+    ln -s "$REPO/tests/doubles/pulumi-double" "$TMP/bin/pulumi"
+    printf '#!/usr/bin/env bash\nexit 1\n' >"$TMP/bin/docker"
+    run bash "$REPO/scripts/dev-stack.sh" up
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"a running Docker engine is needed"* ]]
+}
