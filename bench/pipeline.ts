@@ -1,8 +1,10 @@
 /**
  * Pipeline after export: GoBackup's engine archives and uploads a bacpac (written by
  * the sqlpackage TEST DOUBLE, incompressible like a real bacpac zip) to a real MinIO
- * on 127.0.0.1, with the config our renderer produces. In the same run, the physical
- * limit: `mc cp` of the same file to the same MinIO.
+ * on 127.0.0.1, with the config our renderer produces, run as the image runs it: the
+ * cp shim in front of GoBackup's PATH (the local copy becomes a hard link) and the
+ * hook after each run (it reads the archive back from the bucket for the manifest).
+ * In the same run, the physical limit: `mc cp` of the same file to the same MinIO.
  */
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
@@ -24,11 +26,31 @@ export interface PipelineSample {
     archiveBytes: number;
 }
 
+/** What runs around GoBackup; the default is what the image does. */
+export interface Variant {
+    /** A local copy of the archive (default localCopies). */
+    localCopy: boolean;
+    /** The cp shim links the local copy; false: GoBackup's own `cp -a`. */
+    shim: boolean;
+    /** The hook verifies the archive in the bucket and writes the manifest. */
+    verify: boolean;
+}
+
+export const AS_DEPLOYED: Variant = { localCopy: true, shim: true, verify: true };
+
+/** A variant's name in the results, against the default. */
+export function variantName(variant: Variant): string {
+    const parts: string[] = [];
+    if (!variant.localCopy) parts.push("no local copy");
+    else if (!variant.shim) parts.push("local copy by cp -a");
+    if (!variant.verify) parts.push("no manifest");
+    return parts.join(", ");
+}
+
 export interface PipelineResult {
     sizeBytes: number;
     compression: Compression;
-    /** Whether the default local copy of the archive was kept. */
-    localCopy: boolean;
+    variant: Variant;
     pipeline: PipelineSample[];
     limitSeconds: number[];
 }
@@ -95,7 +117,7 @@ async function measured(child: ChildProcess, workdir: string): Promise<{ code: n
 }
 
 export interface PipelineBench {
-    run(sizeBytes: number, compression: Compression, runs: number, localCopy?: boolean): Promise<PipelineResult>;
+    run(sizeBytes: number, compression: Compression, runs: number, variant?: Variant): Promise<PipelineResult>;
     close(): Promise<void>;
 }
 
@@ -105,6 +127,10 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
     const bin = path.join(root, "bin");
     fs.mkdirSync(bin, { recursive: true });
     await exec(tools.go, ["build", "-o", path.join(bin, "sqlpackage"), "."], { cwd: path.resolve(__dirname, "../tests/doubles/sqlpackage-double") });
+    for (const [name, target] of [["mc", tools.mc], ["gobackup", tools.gobackup], ["sqlserver-backup-hook", path.resolve(__dirname, "../image/hook.sh")]]) {
+        fs.symlinkSync(target, path.join(bin, name));
+    }
+    const shims = path.resolve(__dirname, "../image/shims");
     const minio = new MinioServer(tools.minio, tools.mc);
     await minio.start();
     const user = await provisionLikeComponent(minio, { bucket: "bench", prefix: "backups/sqlserver" });
@@ -119,7 +145,8 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
         return file;
     }
 
-    function config(compression: Compression, workdir: string, localCopy: boolean): string {
+    function config(compression: Compression, workdir: string, variant: Variant): string {
+        const localCopy = variant.localCopy;
         const settings: BackupSettings = {
             databases: [{ name: "bench", host: "sql", port: 1433, database: "Bench", username: "sa", trustServerCertificate: true, extraArgs: [] }],
             schedule: { cron: "0 2 * * *", timeZone: "Etc/UTC" },
@@ -128,14 +155,15 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
             workdir,
             ...(localCopy ? { localCopy: { path: path.join(workdir, "archives"), keep: 1 } } : {}),
         };
-        const yaml = renderGoBackupConfig(settings).yaml.replace("type: tar\n", `type: ${compression}\n`);
+        let yaml = renderGoBackupConfig(settings).yaml.replace("type: tar\n", `type: ${compression}\n`);
+        if (!variant.verify) yaml = yaml.replace(/^ {4}(before|after)_script: .*\n/gm, "");
         const file = path.join(root, `gobackup-${compression}.yml`);
         fs.writeFileSync(file, yaml, { mode: 0o600 });
         return file;
     }
 
     return {
-        async run(sizeBytes, compression, runs, localCopy = true) {
+        async run(sizeBytes, compression, runs, variant = AS_DEPLOYED) {
             const bacpac = await bacpacOf(sizeBytes);
             const pipeline: PipelineSample[] = [];
             const limitSeconds: number[] = [];
@@ -144,9 +172,12 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 fs.rmSync(workdir, { recursive: true, force: true });
                 fs.mkdirSync(workdir, { recursive: true });
                 const started = process.hrtime.bigint();
-                const child = spawn(tools.gobackup, ["perform", "--config", config(compression, workdir, localCopy)], {
+                const child = spawn(tools.gobackup, ["perform", "--config", config(compression, workdir, variant)], {
                     env: {
-                        PATH: `${bin}:${process.env.PATH}`,
+                        PATH: `${variant.shim ? `${shims}:` : ""}${bin}:${process.env.PATH}`,
+                        SQLSERVER_BACKUP_LINK_FROM: workdir,
+                        SQLSERVER_BACKUP_LINK_TO: path.join(workdir, "archives"),
+                        MINIO_ENDPOINT: minio.endpoint,
                         HOME: root,
                         GOBACKUP_DIR: path.join(workdir, ".gobackup"),
                         MSSQL_PASSWORD_BENCH: "bench",
@@ -158,6 +189,7 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 const result = await measured(child, workdir);
                 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
                 if (result.code !== 0) throw new Error(`gobackup failed:\n${result.output}`);
+                if (variant.verify && !/wrote \S+\.manifest\.json/.test(result.output)) throw new Error(`no manifest was written:\n${result.output}`);
                 const listing = await minio.mcOk(["ls", "--json", `${user.alias}/${user.bucket}/${user.prefix}/bench/`]);
                 const uploaded = listing
                     .trim()
@@ -180,7 +212,7 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 // Two seconds apart: archive names have one-second resolution.
                 await new Promise((resolve) => setTimeout(resolve, 1100));
             }
-            return { sizeBytes, compression, localCopy, pipeline, limitSeconds };
+            return { sizeBytes, compression, variant, pipeline, limitSeconds };
         },
         async close() {
             await minio.remove();

@@ -45,13 +45,14 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
             this.skip();
         }
         gobackup = found!;
-        const tools = requireTools(this, ["minio", "mc", "go"]);
+        const tools = requireTools(this, ["minio", "mc", "go", "jq"]);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
         bin = path.join(work, "bin");
         fs.mkdirSync(bin);
         await run("go", ["build", "-o", path.join(bin, "sqlpackage"), "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double") });
         fs.symlinkSync(gobackup, path.join(bin, "gobackup"));
-        fs.symlinkSync(path.join(REPO, "image/manifest.sh"), path.join(bin, "sqlserver-backup-manifest"));
+        fs.symlinkSync(path.join(REPO, "image/hook.sh"), path.join(bin, "sqlserver-backup-hook"));
+        fs.symlinkSync(tools.mc, path.join(bin, "mc"));
         minio = new MinioServer(tools.minio, tools.mc);
         await minio.start();
         user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
@@ -103,9 +104,16 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
         };
     }
 
-    function perform(config: string, extra: Record<string, string> = {}): Promise<Exit> {
+    /**
+     * `gobackup perform`. With `tmpfs`, in a private mount namespace (unshare -m) where a
+     * tmpfs of that many bytes is mounted at `tmpfs.dir` first: a small file system.
+     */
+    function perform(config: string, extra: Record<string, string> = {}, tmpfs?: { dir: string; bytes: number }): Promise<Exit> {
         return new Promise((resolve) => {
-            const child = spawn(gobackup, ["perform", "--config", config], { env: engineEnv(extra) });
+            const [file, args] = tmpfs
+                ? ["unshare", ["-m", "--propagation", "private", "bash", "-c", 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"', "_", String(tmpfs.bytes), tmpfs.dir, gobackup, "perform", "--config", config]]
+                : [gobackup, ["perform", "--config", config]];
+            const child = spawn(file, args, { env: engineEnv(extra) });
             let output = "";
             child.stdout.on("data", (d) => (output += d));
             child.stderr.on("data", (d) => (output += d));
@@ -217,6 +225,83 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
         assert.strictEqual((await minio.mc(["stat", `admin/${user.bucket}/${user.prefix}/orders/${local}.manifest.json`])).code, 1, "no manifest for the failed run");
     });
 
+    it("writes each manifest from the bucket's bytes and prunes the manifests of archives keep removed", async () => {
+        const config = writeConfig(settings());
+        for (let i = 0; i < 3; i++) {
+            await sleep(1100);
+            const result = await perform(config);
+            assert.strictEqual(result.code, 0, result.output);
+        }
+        const kept = await archives();
+        assert.strictEqual(kept.length, 2);
+        const listing = await minio.mcOk(["ls", "--json", `admin/${user.bucket}/${user.prefix}/orders/`]);
+        const manifests = listing
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line).key as string)
+            .filter((key) => key.endsWith(".manifest.json"));
+        assert.deepStrictEqual(manifests.sort(), kept.map((archive) => `${archive}.manifest.json`).sort(), "one manifest per archive, none orphaned");
+        const newest = kept[kept.length - 1];
+        const manifest = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${user.prefix}/orders/${newest}.manifest.json`]));
+        const fromBucket = path.join(work, "check.tar");
+        await minio.mcOk(["cp", `admin/${user.bucket}/${user.prefix}/orders/${newest}`, fromBucket]);
+        const { stdout } = await run("sha256sum", [fromBucket]);
+        assert.strictEqual(manifest.archive.sha256, stdout.split(" ")[0]);
+        assert.strictEqual(manifest.archive.size, fs.statSync(fromBucket).size);
+        assert.strictEqual(fs.readFileSync(path.join(work, ".gobackup", "health", "orders", "result"), "utf8").trim(), "succeeded");
+    });
+
+    it("records a failed run with GoBackup's own reason for the health check", async () => {
+        await sleep(1100);
+        const result = await perform(writeConfig(settings()), { MINIO_SECRET_KEY: "wrong-secret-key-0123456789" });
+        assert.notStrictEqual(result.code, 0);
+        assert.match(result.output, /no manifest was written for this run/);
+        const health = (field: string) => fs.readFileSync(path.join(work, ".gobackup", "health", "orders", field), "utf8").trim();
+        assert.strictEqual(health("result"), "failed");
+        // The hook lists with the failing key too, so MinIO's answer is the reason.
+        assert.match(health("reason"), /SignatureDoesNotMatch|Access Denied|signature/i);
+        assert.ok(!health("reason").includes("wrong-secret-key"), "no secret in the reason");
+    });
+
+    it("with the cp shim, the local copy is a hard link: a workdir with room for bacpac and tar only still keeps it", async function () {
+        if (process.getuid?.() !== 0) return this.skip();
+        const shimmed = (s: BackupSettings) => ({ ...s, workdir: path.join(work, "small"), localCopy: { path: path.join(work, "small", "archives"), keep: 2 } });
+        fs.mkdirSync(path.join(work, "small"), { recursive: true });
+        const bytes = 300000;
+        // bacpac + tar fit (~2 x 300 kB); a third copy does not.
+        const room = { dir: path.join(work, "small"), bytes: 2 * bytes + 180000 };
+        const shim = { PATH: `${path.join(REPO, "image/shims")}:${bin}:${process.env.PATH}`, SQLSERVER_BACKUP_LINK_FROM: room.dir, SQLSERVER_BACKUP_LINK_TO: path.join(room.dir, "archives") };
+        await sleep(1100);
+        const linked = await perform(writeConfig(shimmed(settings())), { SQLPACKAGE_DOUBLE_SIZE: String(bytes), ...shim }, room);
+        assert.strictEqual(linked.code, 0, linked.output);
+        await sleep(1100);
+        const copied = await perform(writeConfig(shimmed(settings())), { SQLPACKAGE_DOUBLE_SIZE: String(bytes) }, room);
+        assert.notStrictEqual(copied.code, 0, "the real cp -a needs a third copy's room");
+        assert.match(copied.output, /No space left on device/);
+    });
+
+    it("when the local copy fails for want of room, the uploaded archive still gets a manifest of its true bytes, and no truncated copy stays", async function () {
+        if (process.getuid?.() !== 0) return this.skip();
+        // Local copies on their own small file system: the link cannot cross to it, the copy runs out of room.
+        const localCopies = path.join(work, "full-copies");
+        fs.mkdirSync(localCopies, { recursive: true });
+        const s = { ...settings(), localCopy: { path: localCopies, keep: 2 } };
+        const shim = { PATH: `${path.join(REPO, "image/shims")}:${bin}:${process.env.PATH}`, SQLSERVER_BACKUP_LINK_FROM: path.join(work, "workdir"), SQLSERVER_BACKUP_LINK_TO: localCopies };
+        await sleep(1100);
+        const result = await perform(writeConfig(s), { SQLPACKAGE_DOUBLE_SIZE: "300000", ...shim }, { dir: localCopies, bytes: 100000 });
+        assert.notStrictEqual(result.code, 0, "GoBackup reports the failed local copy");
+        assert.match(result.output, /No space left on device/);
+        const newest = (await archives()).pop()!;
+        const manifest = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${user.prefix}/orders/${newest}.manifest.json`]));
+        const fromBucket = path.join(work, "full-check.tar");
+        await minio.mcOk(["cp", `admin/${user.bucket}/${user.prefix}/orders/${newest}`, fromBucket]);
+        assert.strictEqual(manifest.archive.size, fs.statSync(fromBucket).size);
+        assert.ok(manifest.archive.size > 300000);
+        assert.strictEqual(manifest.archive.sha256, (await run("sha256sum", [fromBucket])).stdout.split(" ")[0]);
+        // The mount was private to that run: what the copy left is in the directory underneath, which holds nothing.
+        assert.deepStrictEqual(fs.readdirSync(localCopies).filter((f) => f.endsWith(".tar")), []);
+    });
+
     it("exits non-zero naming the cause when the bucket is missing", async () => {
         const result = await perform(writeConfig(settings({ bucket: "no-such-bucket" })));
         assert.notStrictEqual(result.code, 0);
@@ -269,6 +354,9 @@ describe("GoBackup engine with the rendered config, real MinIO, sqlpackage TEST 
         };
         const { stdout } = await run("bash", [path.join(REPO, "image/entrypoint.sh")], { env });
         assert.match(stdout, /backup finished successfully/);
+        assert.match(stdout, /OUTCOME: succeeded\s*$/);
         assert.strictEqual((await archives("main")).length, 1);
+        const local = fs.readdirSync(path.join(work, "entrypoint-work", "archives", "main")).filter((file) => file.endsWith(".tar"));
+        assert.strictEqual(local.length, 1, "the local copy");
     });
 });

@@ -5,6 +5,8 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { runCommand } from "./helpers/exec";
+import { MinioServer } from "./helpers/minio";
+import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
 import { requireTools } from "./helpers/tools";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -17,15 +19,18 @@ const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileS
 
 /**
  * A real `docker build` and `docker run` of image/Dockerfile from a Debian 12 minbase
- * base (no registry here). The downloads are TEST DOUBLES served from 127.0.0.1:
- * sqlpackage-double (a Go program, in a zip like Microsoft's) and gobackup-double
- * (in a tarball like GoBackup's release). The default build uses ubuntu:22.04 and the
- * real downloads pinned in image/versions.env.
+ * base (no registry here), talking to a real MinIO on 127.0.0.1. The downloads are
+ * served from 127.0.0.1: sqlpackage and gobackup are TEST DOUBLES (sqlpackage-double,
+ * a Go program, in a zip like Microsoft's; gobackup-double in a tarball like GoBackup's
+ * release); mc is the real MinIO client, built from its source. The default build
+ * uses ubuntu:22.04 and the downloads pinned in image/versions.env.
  */
-describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES", function () {
+describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES, real mc and MinIO", function () {
     let server: http.Server;
     let artifacts: string;
     let baseUrl: string;
+    let minio: MinioServer;
+    let user: ProvisionedBackupUser;
     const buildArgs = (overrides: Record<string, string> = {}): string[] => {
         const values: Record<string, string> = {
             BASE_IMAGE,
@@ -35,6 +40,9 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES"
             GOBACKUP_VERSION: "3.1.1-double",
             GOBACKUP_URL: `${baseUrl}/gobackup.tar.gz`,
             GOBACKUP_SHA256: sha256(path.join(artifacts, "gobackup.tar.gz")),
+            MC_VERSION: "source-build",
+            MC_URL: `${baseUrl}/mc`,
+            MC_SHA256: sha256(path.join(artifacts, "mc")),
             VCS_REF: "test-revision",
             IMAGE_VERSION: "0.0.0-test",
             ...overrides,
@@ -55,7 +63,7 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES"
 
     before(async function () {
         this.timeout(900000);
-        requireTools(this, ["docker", "go", "python3"]);
+        const tools = requireTools(this, ["docker", "go", "python3", "minio", "mc"]);
         const info = await sh("docker", ["info"]);
         if (info.code !== 0) {
             if (process.env.REQUIRE_INTEGRATION === "1") throw new Error(`no Docker engine answers: ${info.stderr}`);
@@ -72,6 +80,10 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES"
         fs.copyFileSync(path.join(REPO, "tests/doubles/gobackup-double"), path.join(artifacts, "gobackup"));
         fs.chmodSync(path.join(artifacts, "gobackup"), 0o755);
         await sh("tar", ["-czf", path.join(artifacts, "gobackup.tar.gz"), "-C", artifacts, "gobackup"]);
+        fs.copyFileSync(tools.mc, path.join(artifacts, "mc"));
+        minio = new MinioServer(tools.minio, tools.mc);
+        await minio.start();
+        user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
 
         server = http.createServer((req, res) => {
             const file = path.join(artifacts, path.basename(req.url ?? ""));
@@ -91,6 +103,7 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES"
 
     after(async () => {
         server?.close();
+        await minio?.remove();
         // Earlier builds of the test tag are left dangling: free their disk.
         await sh("docker", ["image", "prune", "--force"]);
     });
@@ -143,16 +156,76 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES"
         assert.match(result.stdout, /missing required environment variable\(s\): MSSQL_HOST MSSQL_DATABASE MSSQL_PASSWORD MINIO_ENDPOINT MINIO_BUCKET MINIO_ACCESS_KEY MINIO_SECRET_KEY/);
     });
 
-    it("RUN_MODE=once exits with GoBackup's status (0 and 4), never printing a secret", async () => {
+    it("RUN_MODE=once exits with GoBackup's status (0 and 4), ends with its outcome, never printing a secret", async () => {
         const ok = await dockerRun([...renderEnv, "-e", "RUN_MODE=once", TAG]);
         assert.strictEqual(ok.code, 0, ok.stdout + ok.stderr);
         assert.match(ok.stdout, /backup finished successfully/);
+        assert.match(ok.stdout, /OUTCOME: succeeded\s*$/);
         const failed = await dockerRun([...renderEnv, "-e", "RUN_MODE=once", "-e", "GOBACKUP_DOUBLE_EXIT=4", TAG]);
         assert.strictEqual(failed.code, 4);
         assert.match(failed.stdout, /backup failed \(gobackup exit status 4\)/);
+        assert.match(failed.stdout, /OUTCOME: failed: gobackup exited with status 4\s*$/);
         for (const output of [ok.stdout + ok.stderr, failed.stdout + failed.stderr]) {
             assert.ok(!output.includes("Image-Test-Secret") && !output.includes("Image-Test-Minio-Secret"), "a secret was printed");
         }
+    });
+
+    it("reads credentials from files (_FILE), as the component delivers them, owned by the image's user", async () => {
+        const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "image-secrets-"));
+        fs.chmodSync(secrets, 0o755);
+        fs.writeFileSync(path.join(secrets, "MSSQL_PASSWORD"), "File-Secret-1\n", { mode: 0o444 });
+        const env = renderEnv.filter((arg, i, all) => !(arg.startsWith("MSSQL_PASSWORD=") || all[i + 1]?.startsWith("MSSQL_PASSWORD=")));
+        const result = await dockerRun([...env, "-v", `${secrets}:/run/secrets/sqlserver-backup:ro`, "-e", "MSSQL_PASSWORD_FILE=/run/secrets/sqlserver-backup/MSSQL_PASSWORD", "-e", "GOBACKUP_DOUBLE_ENV=/tmp/gobackup/env", TAG, "check"]);
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr);
+        assert.ok(!(result.stdout + result.stderr).includes("File-Secret-1"));
+    });
+
+    it("in the image, with the real mc against a real MinIO: the hook verifies an archive, list shows it, restore imports it", async () => {
+        const stamp = new Date().toISOString().replace(/[-:T]/g, ".").slice(0, 19);
+        // An archive as GoBackup lays it out, uploaded with the backup user's keys.
+        const staging = fs.mkdtempSync(path.join(os.tmpdir(), "image-archive-"));
+        const exported = await sh(
+            path.join(artifacts, "sqlpackage"),
+            ["/Action:Export", "/SourceServerName:sql,1433", "/SourceDatabaseName:Orders", "/SourceUser:sa", "/SourcePassword:x", `/TargetFile:${path.join(staging, "orders", "mssql", "orders", "Orders.bacpac")}`],
+            { env: { ...process.env, SQLPACKAGE_DOUBLE_SIZE: "150000" } },
+        );
+        assert.strictEqual(exported.code, 0, exported.stderr);
+        const archive = path.join(staging, `${stamp}.tar`);
+        await sh("tar", ["-cf", archive, "-C", staging, "orders"]);
+        await minio.mcOk(["cp", archive, `${user.alias}/${user.bucket}/${user.prefix}/orders/${stamp}.tar`]);
+        const storageEnv = [
+            ["MINIO_ENDPOINT", minio.endpoint],
+            ["MINIO_BUCKET", user.bucket],
+            ["MINIO_PATH", user.prefix],
+            ["MINIO_ACCESS_KEY", user.accessKey],
+            ["MINIO_SECRET_KEY", user.secretKey],
+            ["RESTORE_DATABASE", "orders"],
+        ].flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+        const hook = await dockerRun([
+            ...storageEnv,
+            TAG,
+            "bash",
+            "-c",
+            'sqlserver-backup-hook start orders && echo $(( $(date +%s) - 60 )) >"$GOBACKUP_WORKDIR/.gobackup/health/orders/started-at" && ' +
+                `sqlserver-backup-hook finish orders ${minio.endpoint} ${user.bucket} ${user.prefix}/orders && cat "$GOBACKUP_WORKDIR/.gobackup/health/orders/result"`,
+        ]);
+        assert.strictEqual(hook.code, 0, hook.stdout + hook.stderr);
+        assert.match(hook.stdout, /verified backups\/sqlserver\/orders\/\S+\.tar in the bucket/);
+        assert.match(hook.stdout, /succeeded\s*$/);
+        const manifest = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${user.prefix}/orders/${stamp}.tar.manifest.json`]));
+        assert.strictEqual(manifest.archive.sha256, sha256(archive));
+        const list = await dockerRun([...storageEnv, TAG, "list"]);
+        assert.strictEqual(list.code, 0, list.stdout + list.stderr);
+        assert.match(list.stdout, new RegExp(`\\d+ +yes +backups/sqlserver/orders/${stamp.replace(/\./g, "\\.")}\\.tar`));
+        const restore = await dockerRun([
+            ...storageEnv,
+            ...["RESTORE_TARGET_HOST=sql", "RESTORE_TARGET_DATABASE=Orders_Restored", "RESTORE_TARGET_PASSWORD=Target-Pa55", "EXPECT_PASSWORD=Target-Pa55", "RESTORE_ID=image-test"].flatMap((e) => ["-e", e]),
+            TAG,
+            "restore",
+        ]);
+        assert.strictEqual(restore.code, 0, restore.stdout + restore.stderr);
+        assert.match(restore.stdout, /verified backups\/sqlserver\/orders\/\S+: sha256 [0-9a-f]{64} matches its manifest/);
+        assert.match(restore.stdout, /OUTCOME: succeeded\s*$/);
     });
 
     it("reports the size of the layers the Dockerfile adds on top of the base", async () => {

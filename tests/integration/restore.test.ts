@@ -19,10 +19,12 @@ async function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promis
 }
 
 /**
- * Manifests and restore against a real MinIO, with the backup user's own credentials.
- * Archives are laid out exactly as GoBackup writes them (<model>/mssql/<model>/<db>.bacpac
- * in <prefix>/<model>/<YYYY.MM.DD.hh.mm.ss>.tar), from a bacpac made by the sqlpackage
- * TEST DOUBLE, which also stands in for sqlpackage's /Action:Import.
+ * Manifests and restore against a real MinIO and the real mc, with the backup user's
+ * own credentials and the component's exact policy. Archives are laid out exactly as
+ * GoBackup writes them (<model>/mssql/<model>/<db>.bacpac in
+ * <prefix>/<model>/<YYYY.MM.DD.hh.mm.ss>.tar), from a bacpac made by the sqlpackage
+ * TEST DOUBLE, which also stands in for sqlpackage's /Action:Import. (GoBackup's own
+ * engine runs the hook in tests/integration/engine.test.ts.)
  */
 describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", function () {
     this.timeout(120000);
@@ -40,6 +42,7 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
             TZ: "UTC",
             HOME: work,
             GOBACKUP_WORKDIR: work,
+            GOBACKUP_DIR: path.join(work, ".gobackup"),
             MINIO_ENDPOINT: minio.endpoint,
             MINIO_BUCKET: user.bucket,
             MINIO_PATH: user.prefix,
@@ -55,12 +58,15 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
         };
     }
 
-    const manifestCommand = (...args: string[]) => run(path.join(bin, "sqlserver-backup-manifest"), args, env());
+    const hook = (...args: string[]) => run(path.join(bin, "sqlserver-backup-hook"), args, env());
     const restore = (mode: string, extra: Record<string, string> = {}) => run(path.join(REPO, "image/entrypoint.sh"), [mode], env(extra));
 
-    /** One backup as GoBackup makes it: bacpac exported by the double, tarred, copied locally, uploaded unless told not to. */
+    /** One backup as GoBackup makes it: bacpac exported by the double, tarred, uploaded unless told not to, then the hook. */
     async function backup(stamp: string, options: { upload?: boolean; manifest?: boolean } = {}): Promise<{ key: string; bacpac: string }> {
-        await manifestCommand("start", model);
+        await hook("start", model);
+        // The run "started" a minute before its archive's name, as GoBackup's would.
+        const [d, t] = [stamp.slice(0, 10).replace(/\./g, "-"), stamp.slice(11).replace(/\./g, ":")];
+        fs.writeFileSync(path.join(work, ".gobackup", "health", model, "started-at"), `${Date.parse(`${d}T${t}Z`) / 1000 - 60}\n`);
         const staging = fs.mkdtempSync(path.join(work, "staging-"));
         const bacpacDir = path.join(staging, model, "mssql", model);
         const exported = await run(path.join(bin, "sqlpackage"), ["/Action:Export", "/SourceServerName:sql,1433", "/SourceDatabaseName:Orders", "/SourceUser:sa", "/SourcePassword:x", `/TargetFile:${bacpacDir}/Orders.bacpac`], {
@@ -77,7 +83,7 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
         const key = `${folder()}/${stamp}.tar`;
         if (options.upload !== false) await minio.mcOk(["cp", archive, `${user.alias}/${user.bucket}/${key}`]);
         if (options.manifest !== false) {
-            const result = await manifestCommand("finish", model, localDir(), minio.endpoint, user.bucket, folder(), "us-east-1");
+            const result = await hook("finish", model, minio.endpoint, user.bucket, folder());
             assert.strictEqual(result.code, 0, result.output);
         }
         return { key, bacpac };
@@ -87,12 +93,13 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
     const importedBytes = () => fs.readFileSync(path.join(work, "imported.bacpac"));
 
     before(async function () {
-        const tools = requireTools(this, ["minio", "mc", "go"]);
+        const tools = requireTools(this, ["minio", "mc", "go", "jq"]);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "restore-"));
         bin = path.join(work, "bin");
         fs.mkdirSync(bin);
         await exec("go", ["build", "-o", path.join(bin, "sqlpackage"), "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double") });
-        fs.symlinkSync(path.join(REPO, "image/manifest.sh"), path.join(bin, "sqlserver-backup-manifest"));
+        fs.symlinkSync(path.join(REPO, "image/hook.sh"), path.join(bin, "sqlserver-backup-hook"));
+        fs.symlinkSync(tools.mc, path.join(bin, "mc"));
         fs.symlinkSync(path.join(REPO, "image/restore.sh"), path.join(bin, "sqlserver-backup-restore"));
         fs.symlinkSync(path.join(REPO, "tests/doubles/gobackup-double"), path.join(bin, "gobackup"));
         minio = new MinioServer(tools.minio, tools.mc);
@@ -102,14 +109,16 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
 
     after(async () => minio?.remove());
 
-    it("writes a manifest next to an uploaded archive, with its size, SHA-256 and the bacpac inside", async () => {
+    it("writes a manifest from the bucket's own bytes: the object's size, the SHA-256 of what the bucket returns, the bacpac inside", async () => {
         const { key } = await backup("2026.11.20.02.00.00");
         const manifest = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${key}.manifest.json`]));
-        const local = path.join(localDir(), "2026.11.20.02.00.00.tar");
-        const { stdout } = await exec("sha256sum", [local]);
+        const fromBucket = path.join(work, "from-bucket.tar");
+        await minio.mcOk(["cp", `admin/${user.bucket}/${key}`, fromBucket]);
+        const { stdout } = await exec("sha256sum", [fromBucket]);
         assert.strictEqual(manifest.archive.key, key);
-        assert.strictEqual(manifest.archive.size, fs.statSync(local).size);
+        assert.strictEqual(manifest.archive.size, fs.statSync(fromBucket).size);
         assert.strictEqual(manifest.archive.sha256, stdout.split(" ")[0]);
+        assert.strictEqual(manifest.archive.verifiedFrom, "bucket");
         assert.strictEqual(manifest.databases.length, 1);
         assert.strictEqual(manifest.databases[0].bacpac, "orders/mssql/orders/Orders.bacpac");
         assert.ok(manifest.databases[0].size > 200000);
@@ -119,10 +128,21 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
         assert.ok(manifest.host);
     });
 
-    it("writes no manifest for a backup whose upload failed", async () => {
+    it("writes no manifest for a backup whose upload failed, says so, and records the failure with the reason", async () => {
         const { key } = await backup("2026.11.20.03.00.00", { upload: false });
         assert.strictEqual(await exists(`${key}.manifest.json`), false);
         assert.ok(fs.existsSync(path.join(localDir(), "2026.11.20.03.00.00.tar")), "the local copy is kept");
+        const health = (field: string) => fs.readFileSync(path.join(work, ".gobackup", "health", model, field), "utf8").trim();
+        assert.strictEqual(health("result"), "failed");
+        assert.match(health("reason"), /no archive of this run reached s3:\/\/sql-backups\/backups\/sqlserver\/orders\//);
+    });
+
+    it("prunes manifests whose archive is gone, as GoBackup's keep leaves them", async () => {
+        const { key } = await backup("2026.11.20.04.00.00");
+        await minio.mcOk(["rm", `admin/${user.bucket}/${key}`]);
+        assert.ok(await exists(`${key}.manifest.json`));
+        await backup("2026.11.20.05.00.00");
+        assert.strictEqual(await exists(`${key}.manifest.json`), false, "the orphan manifest is gone");
     });
 
     it("lists the backups with time, size and whether a manifest vouches for them", async () => {
@@ -174,6 +194,37 @@ describe("integrity manifests and restore, real MinIO, sqlpackage TEST DOUBLE", 
         assert.match(refused.output, /has no manifest, so its integrity cannot be checked.*RESTORE_FORCE=1/);
         const forced = await restore("restore", { RESTORE_FORCE: "1" });
         assert.strictEqual(forced.code, 0, forced.output);
+    });
+
+    it("never runs the same restore id twice: its record in the bucket answers a second run, which does nothing", async () => {
+        const argv = path.join(work, "restore-argv.jsonl");
+        const first = await restore("restore", { RESTORE_ID: "incident-1", RESTORE_BACKUP: "2026.11.21.02.00.00.tar", SQLPACKAGE_DOUBLE_ARGV_FILE: argv });
+        assert.strictEqual(first.code, 0, first.output);
+        assert.match(first.output, /OUTCOME: succeeded\s*$/);
+        const record = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${user.prefix}/.restores/incident-1.json`]));
+        assert.strictEqual(record.result, "succeeded");
+        assert.strictEqual(record.archive, "2026.11.21.02.00.00.tar");
+        const imports = () => fs.readFileSync(argv, "utf8").split("\n").filter((line) => line.includes("/Action:Import")).length;
+        assert.strictEqual(imports(), 1);
+        const second = await restore("restore", { RESTORE_ID: "incident-1", SQLPACKAGE_DOUBLE_ARGV_FILE: argv });
+        assert.strictEqual(second.code, 0, second.output);
+        assert.match(second.output, /OUTCOME: already-ran: started \S+, succeeded/);
+        assert.strictEqual(imports(), 1, "sqlpackage did not run again");
+    });
+
+    it("records a failed restore too, and reports it to a second run of the same id", async () => {
+        const failed = await restore("restore", { RESTORE_ID: "incident-2", RESTORE_BACKUP: "2026.11.21.02.00.00.tar", SQLPACKAGE_DOUBLE_EXIT: "1" });
+        assert.notStrictEqual(failed.code, 0);
+        assert.match(failed.output, /OUTCOME: failed: sqlpackage import failed \(exit 1\)/);
+        const again = await restore("restore", { RESTORE_ID: "incident-2" });
+        assert.strictEqual(again.code, 0);
+        assert.match(again.output, /OUTCOME: already-ran: started \S+, failed: sqlpackage import failed/);
+    });
+
+    it("stops an import at its deadline and says the target may be partly written", async () => {
+        const result = await restore("restore", { RESTORE_BACKUP: "2026.11.21.02.00.00.tar", RESTORE_TIMEOUT_SECONDS: "1", SQLPACKAGE_DOUBLE_DELAY_SECONDS: "10" });
+        assert.strictEqual(result.code, 1, result.output);
+        assert.match(result.output, /OUTCOME: failed: the import did not finish within 1 seconds and was stopped/);
     });
 
     it("exits non-zero with sqlpackage's reason when the import fails", async () => {
