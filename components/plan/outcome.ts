@@ -24,3 +24,13 @@ export function runOutcome(exitCode: number | undefined, logs: string | undefine
 export function outcomeFailed(outcome: string): boolean {
     return outcome.startsWith("failed");
 }
+
+/** The outcome of an attached one-shot container, from the outputs the Docker provider reports. */
+export function containerOutcome(outputs: Record<string, unknown> | undefined, logsCommand: string): string {
+    return runOutcome(outputs?.exitCode as number | undefined, outputs?.containerLogs as string | undefined, logsCommand);
+}
+
+/** The error that fails `pulumi up` for a failed one-shot run, e.g. `The restore "x" (Job y) failed: ...`; undefined otherwise. */
+export function outcomeFailure(what: string, outcome: string): string | undefined {
+    return outcomeFailed(outcome) ? `${what} ${outcome}` : undefined;
+}

@@ -1,10 +1,12 @@
 import * as assert from "assert";
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { SqlServerBackup, SqlServerBackupArgs } from "../../components";
-import { firstBackupFailure } from "../../components/targets/docker/backup";
+import { containerOutcome } from "../../components/plan/outcome";
+import { failOnOutcome } from "../../components/targets/outcomeHook";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
-import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
+import { assertNoPlainSecrets, envMap, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
 
@@ -13,7 +15,6 @@ function dockerArgs(extra: Partial<Extract<SqlServerBackupArgs["target"], { kind
 }
 
 const byType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
-const envMap = (envs: unknown) => Object.fromEntries((envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("docker target (mocked engine)", () => {
     const resources = useMocks();
@@ -113,11 +114,7 @@ describe("docker target (mocked engine)", () => {
     it("puts no secret value in any non-secret input", async () => {
         const { backup } = await deploy();
         const env = await valueOf(backup.environment);
-        const secrets = [ORDERS_PASSWORD, BILLING_PASSWORD, ADMIN_PASSWORD, env.MINIO_SECRET_KEY];
-        for (const resource of resources) {
-            const plain = JSON.stringify(resource.inputs, (_, value) => (value && value["4dabf18193072939515e22adb298388d"] ? "[secret]" : value));
-            for (const secret of secrets) assert.ok(!plain.includes(secret), `${resource.type} ${resource.name} holds a secret in plain text`);
-        }
+        assertNoPlainSecrets(resources, [ORDERS_PASSWORD, BILLING_PASSWORD, ADMIN_PASSWORD, env.MINIO_SECRET_KEY]);
     });
 
     it("gives operators commands that run inside the container with its state, config and health record", async () => {
@@ -161,13 +158,17 @@ describe("docker target (mocked engine)", () => {
         });
 
         it("fails pulumi up with the backup's own reason when the first backup failed, and with nothing when it succeeded", () => {
+            // The afterCreate hook the first-backup container is registered with, called as the engine would.
+            const afterCreate = (name: string, outputs: Record<string, unknown>) => {
+                const hook = failOnOutcome(`The first backup (${name})`, (o) => containerOutcome(o, `docker logs ${name}`)).afterCreate![0] as pulumi.ResourceHookFunction;
+                return () => hook({ urn: "urn", id: "id", name, type: "docker:index/container:Container", newOutputs: outputs });
+            };
             const logs = "...\nOUTCOME: failed: orders: cannot list s3://sql-backups/backups/sqlserver/orders/ (Access Denied)\n";
-            assert.strictEqual(
-                firstBackupFailure("orders-backup-first-backup", { exitCode: 1, containerLogs: logs }),
-                "The first backup (orders-backup-first-backup) failed: orders: cannot list s3://sql-backups/backups/sqlserver/orders/ (Access Denied)",
-            );
-            assert.match(firstBackupFailure("x", { exitCode: 137, containerLogs: "" })!, /failed: exit code 137; see docker logs x/);
-            assert.strictEqual(firstBackupFailure("x", { exitCode: 0, containerLogs: "OUTCOME: succeeded\n" }), undefined);
+            assert.throws(afterCreate("orders-backup-first-backup", { exitCode: 1, containerLogs: logs }), {
+                message: "The first backup (orders-backup-first-backup) failed: orders: cannot list s3://sql-backups/backups/sqlserver/orders/ (Access Denied)",
+            });
+            assert.throws(afterCreate("x", { exitCode: 137, containerLogs: "" }), /failed: exit code 137; see docker logs x/);
+            assert.doesNotThrow(afterCreate("x", { exitCode: 0, containerLogs: "OUTCOME: succeeded\n" }));
         });
 
         it("creates no one-shot container without it", async () => {

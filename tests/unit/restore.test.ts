@@ -4,7 +4,7 @@ import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "
 import { runOutcome } from "../../components/plan/outcome";
 import { jobOutcome, RESTORE_WAIT_FOR } from "../../components/targets/kubernetes/restore";
 import { validArgs } from "./helpers/fixtures";
-import { RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
+import { envMap, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
 const TARGET_PASSWORD = "Restore-Target-Pa55";
@@ -25,7 +25,6 @@ function withRestore(kind: "docker" | "kubernetes"): SqlServerBackupArgs {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const named = (resources: RecordedResource[], name: string) => resources.find((r) => r.name === name);
-const envMap = (envs: unknown) => Object.fromEntries((envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("restore as code (mocked engine)", () => {
     const resources = useMocks();

@@ -5,8 +5,9 @@ import { IMAGE } from "../../plan/defaults";
 import { jobEnvironment, standardLabels } from "../../plan/job";
 import { childName, dockerName, kubernetesNames } from "../../plan/naming";
 import { dockerCommands } from "../../plan/operatorCommands";
-import { outcomeFailed, runOutcome } from "../../plan/outcome";
+import { containerOutcome } from "../../plan/outcome";
 import { goDuration } from "../../plan/schedule";
+import { failOnOutcome } from "../outcomeHook";
 import { DeployedTarget, TargetInputs } from "../types";
 import { dockerEnvs, dockerLabels, dockerNetworks, dockerOptions, hardening, secretUploads } from "./common";
 
@@ -33,12 +34,6 @@ export function healthcheck(): docker.types.input.ContainerHealthcheck {
         startPeriod: goDuration(health.startPeriodSeconds),
         retries: health.retries,
     };
-}
-
-/** The reason a failed first backup fails `pulumi up`, from its exit code and logs. */
-export function firstBackupFailure(containerName: string, outputs: Record<string, unknown> | undefined): string | undefined {
-    const outcome = runOutcome(outputs?.exitCode as number | undefined, outputs?.containerLogs as string | undefined, `docker logs ${containerName}`);
-    return outcomeFailed(outcome) ? `The first backup (${containerName}) ${outcome}` : undefined;
 }
 
 /**
@@ -91,6 +86,7 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
     let firstBackup: pulumi.Output<string> | undefined;
     if (target.backupOnStart) {
         const firstName = `${containerName}-first-backup`;
+        const logsCommand = `docker logs ${firstName}`;
         const first = new docker.Container(
             childName(name, "first-backup"),
             {
@@ -107,19 +103,11 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
                 replaceWith: [container],
                 deleteBeforeReplace: true,
                 customTimeouts: { create: `${target.firstBackupTimeoutSeconds ?? DOCKER_DEFAULTS.firstBackupTimeoutSeconds}s` },
-                hooks: {
-                    // Only the update that ran it fails on its failure; later updates only report it.
-                    afterCreate: [
-                        (args) => {
-                            const failure = firstBackupFailure(firstName, args.newOutputs);
-                            if (failure) throw new Error(failure);
-                        },
-                    ],
-                },
+                hooks: failOnOutcome(`The first backup (${firstName})`, (outputs) => containerOutcome(outputs, logsCommand)),
             },
         );
         resources.push(first);
-        firstBackup = pulumi.all([first.exitCode, first.containerLogs]).apply(([code, logs]) => runOutcome(code, logs, `docker logs ${firstName}`));
+        firstBackup = pulumi.all([first.exitCode, first.containerLogs]).apply(([exitCode, containerLogs]) => containerOutcome({ exitCode, containerLogs }, logsCommand));
     }
     return { name: container.name, commands: container.name.apply(dockerCommands), firstBackup, resources };
 }

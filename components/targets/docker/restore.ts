@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerTargetArgs } from "../../args/types";
 import { secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, dockerName, kubernetesNames } from "../../plan/naming";
-import { outcomeFailed, runOutcome } from "../../plan/outcome";
+import { containerOutcome } from "../../plan/outcome";
 import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
+import { failOnOutcome } from "../outcomeHook";
+import { restoreSecretValues } from "../restoreSecrets";
 import { RestoreRequest, RestoreRun, TargetInputs } from "../types";
 import { dockerEnvs, dockerLabels, dockerNetworks, dockerOptions, hardening, secretUploads } from "./common";
 
@@ -22,11 +24,6 @@ export function dockerRestore(target: DockerTargetArgs, request: RestoreRequest,
     const restore = request.args;
     const containerName = dockerName(inputs.name, `restore-${restore.id}`);
     const logsCommand = `docker logs ${containerName}`;
-    const secrets = pulumi.all([inputs.secretValues, request.password]).apply(([values, targetPassword]): Record<string, string> => ({
-        [RESTORE_CREDENTIALS[0]]: values[RESTORE_CREDENTIALS[0]],
-        [RESTORE_CREDENTIALS[1]]: values[RESTORE_CREDENTIALS[1]],
-        [RESTORE_CREDENTIALS[2]]: targetPassword,
-    }));
     const container = new docker.Container(
         childName(inputs.name, `restore-${restore.id}`),
         {
@@ -37,7 +34,7 @@ export function dockerRestore(target: DockerTargetArgs, request: RestoreRequest,
                 .all([inputs.settings, request.target])
                 .apply(([settings, t]) => dockerEnvs({ ...restoreEnvironment(settings, restore, t), ...secretFileVariables([...RESTORE_CREDENTIALS]) })),
             // The archive is downloaded and unpacked in the image's workdir, a volume of the restore's own.
-            uploads: secretUploads(secrets),
+            uploads: secretUploads(restoreSecretValues(inputs, request)),
             restart: "no",
             mustRun: false,
             attach: true,
@@ -52,19 +49,12 @@ export function dockerRestore(target: DockerTargetArgs, request: RestoreRequest,
             ignoreChanges: RESTORE_INPUTS,
             // The image stops the restore at its deadline; Pulumi waits a margin longer.
             customTimeouts: { create: `${restoreTimeoutSeconds(restore) + RESTORE_WAIT_MARGIN_SECONDS}s` },
-            hooks: {
-                afterCreate: [
-                    (args) => {
-                        const outcome = runOutcome(args.newOutputs?.exitCode as number | undefined, args.newOutputs?.containerLogs as string | undefined, logsCommand);
-                        if (outcomeFailed(outcome)) throw new Error(`The restore "${restore.id}" (${containerName}) ${outcome}`);
-                    },
-                ],
-            },
+            hooks: failOnOutcome(`The restore "${restore.id}" (${containerName})`, (outputs) => containerOutcome(outputs, logsCommand)),
         },
     );
     return {
         name: container.name,
-        status: pulumi.all([container.exitCode, container.containerLogs]).apply(([code, logs]) => runOutcome(code, logs, logsCommand)),
+        status: pulumi.all([container.exitCode, container.containerLogs]).apply(([exitCode, containerLogs]) => containerOutcome({ exitCode, containerLogs }, logsCommand)),
         resources: [container],
     };
 }

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesTargetArgs } from "../../args/types";
-import { ENV } from "../../plan/defaults";
 import { secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, kubernetesNames } from "../../plan/naming";
-import { outcomeFailed } from "../../plan/outcome";
 import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
+import { failOnOutcome } from "../outcomeHook";
+import { restoreSecretValues } from "../restoreSecrets";
 import { RestoreRequest, RestoreRun, TargetInputs } from "../types";
 import { envEntries, jobSpec, kubernetesOptions } from "./pod";
 
@@ -52,13 +52,7 @@ export function kubernetesRestore(target: KubernetesTargetArgs, request: Restore
         {
             metadata,
             type: "Opaque",
-            stringData: pulumi.secret(
-                pulumi.all([inputs.secretValues, request.password]).apply(([values, targetPassword]) => ({
-                    [ENV.minioAccessKey]: values[ENV.minioAccessKey],
-                    [ENV.minioSecretKey]: values[ENV.minioSecretKey],
-                    [ENV.restoreTargetPassword]: targetPassword,
-                })),
-            ),
+            stringData: restoreSecretValues(inputs, request),
         },
         // Created with the Job and kept with it; a later password change does not concern a restore that ran.
         { ...opts, ignoreChanges: ["stringData", "data"], deleteBeforeReplace: true },
@@ -84,14 +78,7 @@ export function kubernetesRestore(target: KubernetesTargetArgs, request: Restore
             ignoreChanges: ["spec", "metadata.labels"],
             customTimeouts: { create: `${timeout + RESTORE_WAIT_MARGIN_SECONDS}s` },
             deleteBeforeReplace: true,
-            hooks: {
-                afterCreate: [
-                    (args) => {
-                        const outcome = jobOutcome(args.newOutputs?.status as { conditions?: JobCondition[] } | undefined, logsCommand);
-                        if (outcomeFailed(outcome)) throw new Error(`The restore "${restore.id}" (Job ${jobName}) ${outcome}`);
-                    },
-                ],
-            },
+            hooks: failOnOutcome(`The restore "${restore.id}" (Job ${jobName})`, (outputs) => jobOutcome(outputs?.status as { conditions?: JobCondition[] } | undefined, logsCommand)),
         },
     );
     pulumi.log.info(`Restore "${restore.id}": pulumi up waits up to ${Math.round(timeout / 60)} min for Job ${jobName} to finish.`, job);

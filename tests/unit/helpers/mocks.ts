@@ -122,9 +122,28 @@ export async function settle(): Promise<void> {
 /** Pulumi's wire marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig). */
 const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
 
+/** True for an input the engine received as a secret. */
+export function isSecretInput(input: unknown): boolean {
+    return (input as Record<string, unknown> | null | undefined)?.[SECRET_SIG.key] === SECRET_SIG.value;
+}
+
 /** The value inside a secret input as the engine received it; fails when the input was not secret. */
 export function secretInput(input: unknown): unknown {
-    const wrapper = input as Record<string, unknown> | undefined;
-    if (wrapper?.[SECRET_SIG.key] !== SECRET_SIG.value) throw new Error(`expected a secret input, got ${JSON.stringify(input)}`);
-    return wrapper.value;
+    if (!isSecretInput(input)) throw new Error(`expected a secret input, got ${JSON.stringify(input)}`);
+    return (input as Record<string, unknown>).value;
+}
+
+/** A Docker container's `envs` (`NAME=value` strings) as a map. */
+export function envMap(envs: unknown): Record<string, string> {
+    return Object.fromEntries((envs as string[]).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+}
+
+/** Fails when any recorded resource holds one of `secrets` outside a secret input (where the state would keep it in plain text). */
+export function assertNoPlainSecrets(resources: RecordedResource[], secrets: string[]): void {
+    for (const resource of resources) {
+        const plain = JSON.stringify(resource.inputs, (_, value) => (isSecretInput(value) ? "[secret]" : value));
+        for (const secret of secrets) {
+            if (plain.includes(secret)) throw new Error(`${resource.type} ${resource.name} holds a secret in plain text`);
+        }
+    }
 }

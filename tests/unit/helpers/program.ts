@@ -3,7 +3,7 @@ import * as fs from "fs";
 import Module from "module";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RecordedResource } from "./mocks";
+import { isSecretInput, RecordedResource } from "./mocks";
 
 const REPO = path.resolve(__dirname, "../../..");
 
@@ -59,13 +59,11 @@ export async function runProgram(entry: string, config: Record<string, string>, 
     return exports;
 }
 
-const SECRET_KEY = "4dabf18193072939515e22adb298388d";
-
 /** Inputs with every secret replaced by "[secret]" and keys sorted, for a readable, reviewable snapshot. */
 function publicInputs(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(publicInputs);
     if (value && typeof value === "object") {
-        if (SECRET_KEY in value) return "[secret]";
+        if (isSecretInput(value)) return "[secret]";
         return Object.fromEntries(
             Object.keys(value)
                 .sort()
