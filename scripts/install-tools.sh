@@ -70,6 +70,19 @@ link() {
     done
 }
 
+# module_dir WORK MODULE: the module cache directory of MODULE as WORK's go.mod pins
+# it, downloaded first: `go list -m -f '{{.Dir}}'` prints nothing for a module not yet
+# in the cache (a cold machine), and a path built on that empty answer points at /.
+module_dir() {
+    local work="$1" module="$2" dir
+    dir="$(cd "$work" && go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+    if [[ -z "$dir" || ! -d "$dir" ]]; then
+        log "could not download $module for $work (go mod download printed no directory)"
+        return 1
+    fi
+    printf '%s' "$dir"
+}
+
 go_build() {
     local module_dir="$1" out="$2" ldflags="$3" package="$4"
     (cd "$module_dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w $ldflags" -o "$out" "$package")
@@ -127,7 +140,7 @@ build_pulumi_kubernetes() {
         # command's directory from the module cache, run that step, build.
         work="$(mktemp -d)"
         cp "$module/go.mod" "$module/go.sum" "$module/tools.go" "$work/"
-        src="$(cd "$work" && go list -mod=readonly -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+        src="$(module_dir "$work" github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
         mkdir -p "$work/cmd/provider"
         cp "$src/main.go" "$src/generate.go" "$src/schema.json" "$src/terraform-mapping.json" "$work/cmd/provider/"
         chmod -R u+w "$work/cmd"
