@@ -19,6 +19,11 @@
 //	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
 //	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
 //	                                when set, a different value fails the login as SQL Server would
+//
+// Like every .NET program, it fails at start when its working directory no longer
+// exists (.NET reads it with getcwd(2): System.IO.FileNotFoundException at
+// Interop.Sys.GetCwd(), dotnet/sdk#53443); GoBackup's scheduler leaves its children
+// in a deleted directory after the first run (compressor/base.go, model/model.go).
 package main
 
 import (
@@ -31,6 +36,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -59,6 +65,10 @@ func fail(format string, args ...any) {
 }
 
 func main() {
+	if _, err := syscall.Getwd(); err != nil {
+		fmt.Fprintf(os.Stderr, "Unhandled exception. System.IO.FileNotFoundException: Unable to find the specified file.\n   at Interop.Sys.GetCwd() (%v)\n", err)
+		os.Exit(134)
+	}
 	record(os.Args[1:])
 	params := map[string]string{}
 	var properties []string

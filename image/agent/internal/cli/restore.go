@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/restore"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/schedule"
+)
+
+// restorer builds a Restorer from the environment (the restore needs no GoBackup config).
+func restorer(src env.Source, log *logx.Logger) (*restore.Restorer, error) {
+	settings, err := LoadSettings(src)
+	if err != nil {
+		return nil, err
+	}
+	tz, err := schedule.LoadLocation(settings.TZ)
+	if err != nil {
+		return nil, err
+	}
+	location, err := restore.LoadLocation(src)
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := s3store.New(s3store.Options{Endpoint: location.Endpoint, Region: location.Region, Bucket: location.Bucket, PathStyle: location.PathStyle,
+		AccessKeyID: location.AccessKeyID, SecretAccessKey: location.SecretAccessKey, CACertificates: location.CAPEM})
+	if err != nil {
+		return nil, err
+	}
+	password, _, _ := env.Get(src, "RESTORE_TARGET_PASSWORD")
+	return &restore.Restorer{Location: location, Bucket: bucket, TZ: tz, Workdir: settings.Workdir, Sqlpackage: lookupOr(src, "SQLPACKAGE_BIN", "sqlpackage"),
+		Redactor: redact.New(location.SecretAccessKey, password), Log: log, Host: hostname()}, nil
+}
+
+func listCommand(src env.Source, log *logx.Logger, out io.Writer) int {
+	r, err := restorer(src, log)
+	if err != nil {
+		log.Error("%v", err)
+		return 2
+	}
+	if err := r.List(context.Background(), out); err != nil {
+		log.Error("cannot list the backups: %v", err)
+		return 1
+	}
+	return 0
+}
+
+func restoreCommand(src env.Source, log *logx.Logger, out io.Writer) int {
+	r, err := restorer(src, log)
+	if err == nil {
+		var req restore.Request
+		if req, err = restore.LoadRequest(src, r.TZ); err == nil {
+			ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+			defer cancel()
+			outcome := r.Restore(ctx, req)
+			fmt.Fprintf(out, "%s%s\n", OutcomePrefix, outcome.Line)
+			return outcome.Code
+		}
+	}
+	// Refused before anything was claimed: the id stays unused.
+	log.Error("%v", err)
+	fmt.Fprintf(out, "%sfailed: %v\n", OutcomePrefix, err)
+	return restore.ExitFailed
+}

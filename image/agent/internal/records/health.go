@@ -1,0 +1,119 @@
+package records
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Verdict is one model's health as the health check, `status` and metrics report it.
+type Verdict struct {
+	Model   string
+	Healthy bool
+	// Outcome is the last run's outcome as it stands (a run that was killed reads interrupted).
+	Outcome  Outcome
+	Text     string
+	Warnings []string
+}
+
+// Clock says what health is measured against.
+type Clock struct {
+	Now time.Time
+	// MaxAge: a model whose last verified backup is older is unhealthy.
+	MaxAge time.Duration
+	// Baseline: when the volume was first used, the age of a model that never succeeded.
+	Baseline time.Time
+}
+
+// Evaluate decides a model's health from its record. runInProgress says whether a
+// process holds the model's run lock: a record that says "running" without one is
+// a run whose process was killed.
+func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
+	v := Verdict{Model: m.Model, Healthy: true}
+	prefix := fmt.Sprintf("model '%s'", m.Model)
+	last := m.LastRun
+	if last != nil {
+		v.Outcome = last.Outcome
+		if last.Outcome == Running && !runInProgress {
+			v.Outcome = Interrupted
+		}
+	}
+	switch v.Outcome {
+	case Failed:
+		v.Healthy = false
+		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s failed: %s", prefix, stamp(last.StartedAt), last.Cause)
+	case Interrupted:
+		v.Healthy = false
+		cause := last.Cause
+		if last.Outcome == Running {
+			cause = "its process was killed before it finished (the container was stopped or replaced, or ran out of memory)"
+		}
+		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s did not finish: %s", prefix, stamp(last.StartedAt), cause)
+	}
+	if v.Healthy {
+		reference, what := clock.Baseline, "since the workdir volume was first used"
+		if m.LastSuccess != nil && m.LastSuccess.FinishedAt != nil {
+			reference, what = *m.LastSuccess.FinishedAt, ""
+		}
+		age := clock.Now.Sub(reference)
+		switch {
+		case clock.MaxAge > 0 && age > clock.MaxAge:
+			v.Healthy = false
+			v.Text = fmt.Sprintf("unhealthy: %s: no verified backup for %s (limit %s)", prefix, human(age), human(clock.MaxAge))
+			if what == "" {
+				v.Text += fmt.Sprintf("; the last one finished %s", stamp(reference))
+			} else {
+				v.Text += " " + what
+			}
+		case what == "":
+			v.Text = fmt.Sprintf("ok: %s: last verified backup %s ago: %s", prefix, human(age), describeArchive(m.LastSuccess.Archive))
+		default:
+			due := ""
+			if clock.MaxAge > 0 {
+				due = fmt.Sprintf("; one is due within %s", human(clock.MaxAge-age))
+			}
+			v.Text = fmt.Sprintf("ok: %s: no backup yet%s", prefix, due)
+		}
+		if v.Outcome == Running {
+			v.Text += fmt.Sprintf(" (a backup is running since %s)", stamp(last.StartedAt))
+		}
+	}
+	for _, u := range m.Untracked {
+		if len(u.Beyond) > len(u.Pruned) {
+			v.Warnings = append(v.Warnings, fmt.Sprintf("%d archive(s) in %s are beyond keep: %d and no longer tracked by GoBackup's retention, so they are never deleted: %s (set PRUNE_UNTRACKED=true, or storage.pruneUntracked, to delete them)",
+				len(u.Beyond)-len(u.Pruned), u.Location, u.Keep, strings.Join(u.Beyond, ", ")))
+		}
+	}
+	if m.LastSkip != nil && clock.Now.Sub(m.LastSkip.At) < 24*time.Hour {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("a scheduled run at %s was skipped: %s", stamp(m.LastSkip.At), m.LastSkip.Reason))
+	}
+	if last != nil {
+		v.Warnings = append(v.Warnings, last.Warnings...)
+	}
+	return v
+}
+
+func describeArchive(a *Archive) string {
+	if a == nil {
+		return "(no archive recorded)"
+	}
+	where := a.Name
+	if len(a.Locations) > 0 {
+		where = strings.Join(a.Locations, ", ")
+	}
+	return fmt.Sprintf("%s (%d bytes, sha256 %s, verified by %s)", where, a.Bytes, a.SHA256, a.VerifiedBy)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// human formats a duration to the second, largest unit first: "26h0m0s" reads "26h".
+func human(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < 0 {
+		d = 0
+	}
+	s := d.String()
+	s = strings.Replace(s, "m0s", "m", 1)
+	s = strings.Replace(s, "h0m", "h", 1)
+	return s
+}

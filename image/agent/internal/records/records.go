@@ -1,0 +1,164 @@
+// Package records keeps what the agent knows of each model's runs on the workdir
+// volume, where every process of the deployment (daemon, `once`, the health check,
+// `status`) reads and writes it: one JSON file per model, replaced atomically.
+package records
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
+)
+
+// Outcome of a run.
+type Outcome string
+
+const (
+	Running     Outcome = "running"
+	Succeeded   Outcome = "succeeded"
+	Failed      Outcome = "failed"
+	Interrupted Outcome = "interrupted"
+	// Skipped is not a run's outcome but a tick's: a run of the model was in progress.
+	Skipped Outcome = "skipped"
+)
+
+// Archive is the verified archive of a successful run.
+type Archive struct {
+	Name string `json:"name"`
+	// Keys: s3://<bucket>/<key> of every copy in a bucket.
+	Locations  []string `json:"locations"`
+	Bytes      int64    `json:"bytes"`
+	SHA256     string   `json:"sha256"`
+	ETag       string   `json:"etag"`
+	VerifiedBy string   `json:"verifiedBy"`
+}
+
+// Run is one run of a model.
+type Run struct {
+	ID         string     `json:"id"`
+	Trigger    string     `json:"trigger"`
+	PID        int        `json:"pid"`
+	Host       string     `json:"host"`
+	StartedAt  time.Time  `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	Outcome    Outcome    `json:"outcome"`
+	// Cause is why a run failed or was interrupted, in GoBackup's or the bucket's own words.
+	Cause    string   `json:"cause,omitempty"`
+	Archive  *Archive `json:"archive,omitempty"`
+	Duration float64  `json:"durationSeconds,omitempty"`
+	// Warnings are things an operator should see that did not fail the run.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Skip is a tick that found a run of the model in progress.
+type Skip struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// Untracked are archives beyond `keep` in a bucket folder: GoBackup lost track of
+// them (its retention state was lost or overwritten), so its `keep` no longer deletes them.
+type Untracked struct {
+	Storage   string    `json:"storage"`
+	Location  string    `json:"location"`
+	Keep      int       `json:"keep"`
+	Archives  int       `json:"archives"`
+	Beyond    []string  `json:"beyond"`
+	Pruned    []string  `json:"pruned,omitempty"`
+	CheckedAt time.Time `json:"checkedAt"`
+}
+
+// Model is everything recorded of one model.
+type Model struct {
+	Model       string         `json:"model"`
+	LastRun     *Run           `json:"lastRun,omitempty"`
+	LastSuccess *Run           `json:"lastSuccess,omitempty"`
+	LastSkip    *Skip          `json:"lastSkip,omitempty"`
+	Counts      map[string]int `json:"counts"`
+	Untracked   []Untracked    `json:"untracked,omitempty"`
+}
+
+// Store is the records directory: <state>/models/<model>.json.
+type Store struct{ Dir string }
+
+func (s Store) file(model string) string { return filepath.Join(s.Dir, "models", model+".json") }
+
+// LockFile is where the model's run lock lives (see package lock).
+func (s Store) LockFile(model string) string { return filepath.Join(s.Dir, "locks", model+".lock") }
+
+// Read returns the model's record (empty when none was written yet).
+func (s Store) Read(model string) (Model, error) {
+	data, err := os.ReadFile(s.file(model))
+	if errors.Is(err, os.ErrNotExist) {
+		return Model{Model: model, Counts: map[string]int{}}, nil
+	}
+	if err != nil {
+		return Model{}, err
+	}
+	var m Model
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Model{}, fmt.Errorf("record %s is damaged: %w", s.file(model), err)
+	}
+	if m.Counts == nil {
+		m.Counts = map[string]int{}
+	}
+	return m, nil
+}
+
+// Update applies fn to the model's record under a lock and writes it atomically.
+func (s Store) Update(model string, fn func(*Model)) error {
+	return lock.With(s.file(model)+".lock", func() error {
+		m, err := s.Read(model)
+		if err != nil {
+			// A damaged record must not stop backups: start a new one.
+			m = Model{Model: model, Counts: map[string]int{}}
+		}
+		fn(&m)
+		return writeAtomic(s.file(model), m)
+	})
+}
+
+// writeAtomic writes v as JSON to a temporary file and renames it over path, so a
+// reader never sees half a record, also when the writer is killed midway.
+func writeAtomic(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// WriteJSON writes any small state file atomically (the daemon's heartbeat, the volume's baseline).
+func WriteJSON(path string, v any) error { return writeAtomic(path, v) }
+
+// ReadJSON reads a state file written by WriteJSON.
+func ReadJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}

@@ -1,0 +1,89 @@
+package records
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestUpdateIsAtomicAndSerialisedAcrossWriters(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Update("orders", func(m *Model) { m.Counts["succeeded"]++ }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	m, err := s.Read("orders")
+	if err != nil || m.Counts["succeeded"] != 20 {
+		t.Fatalf("got %+v %v, want 20 counted runs", m.Counts, err)
+	}
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func clock() Clock {
+	return Clock{Now: at("2026-11-23T10:00:00Z"), MaxAge: 26 * time.Hour, Baseline: at("2026-11-20T00:00:00Z")}
+}
+
+func TestAFailedRunIsUnhealthyAtOnceWithItsCause(t *testing.T) {
+	m := Model{Model: "orders", LastRun: &Run{StartedAt: at("2026-11-23T02:00:00Z"), FinishedAt: ptr(at("2026-11-23T02:01:00Z")), Outcome: Failed, Cause: "Dump error: Login failed for user 'backup'"},
+		LastSuccess: &Run{FinishedAt: ptr(at("2026-11-23T01:00:00Z")), Archive: &Archive{Name: "x.tar"}}}
+	v := Evaluate(m, clock(), false)
+	if v.Healthy || !strings.Contains(v.Text, "Login failed for user 'backup'") {
+		t.Fatalf("got %+v", v)
+	}
+}
+
+func TestARunningRecordWithoutALockHolderReadsAsInterrupted(t *testing.T) {
+	m := Model{Model: "orders", LastRun: &Run{StartedAt: at("2026-11-23T02:00:00Z"), Outcome: Running}}
+	if v := Evaluate(m, clock(), false); v.Healthy || v.Outcome != Interrupted || !strings.Contains(v.Text, "killed") {
+		t.Fatalf("got %+v", v)
+	}
+	m.LastSuccess = &Run{FinishedAt: ptr(at("2026-11-23T01:00:00Z")), Archive: &Archive{Name: "x.tar"}}
+	if v := Evaluate(m, clock(), true); !v.Healthy || !strings.Contains(v.Text, "running since") {
+		t.Fatalf("with the lock held: %+v", v)
+	}
+}
+
+func TestAnOldSuccessIsUnhealthyAfterTheLimit(t *testing.T) {
+	m := Model{Model: "orders", LastRun: &Run{Outcome: Succeeded}, LastSuccess: &Run{FinishedAt: ptr(at("2026-11-22T07:00:00Z")), Archive: &Archive{Name: "x.tar"}}}
+	v := Evaluate(m, clock(), false)
+	if v.Healthy || !strings.Contains(v.Text, "no verified backup for 27h (limit 26h)") {
+		t.Fatalf("got %+v", v)
+	}
+}
+
+func TestTheAgeOfAModelThatNeverSucceededCountsFromTheVolumesFirstUse(t *testing.T) {
+	c := clock()
+	if v := Evaluate(Model{Model: "orders"}, c, false); v.Healthy {
+		t.Fatalf("three days without a backup must be unhealthy: %+v", v)
+	}
+	c.Baseline = at("2026-11-23T09:00:00Z")
+	if v := Evaluate(Model{Model: "orders"}, c, false); !v.Healthy || !strings.Contains(v.Text, "no backup yet") {
+		t.Fatalf("got %+v", v)
+	}
+}
+
+func TestUntrackedArchivesAreReportedAsAWarning(t *testing.T) {
+	m := Model{Model: "orders", LastSuccess: &Run{FinishedAt: ptr(at("2026-11-23T09:00:00Z")), Archive: &Archive{Name: "x.tar"}},
+		Untracked: []Untracked{{Location: "s3://b/p/orders/", Keep: 2, Archives: 4, Beyond: []string{"a.tar", "b.tar"}}}}
+	v := Evaluate(m, clock(), false)
+	if !v.Healthy || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "2 archive(s)") {
+		t.Fatalf("got %+v", v)
+	}
+}

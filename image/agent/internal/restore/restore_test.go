@@ -1,0 +1,205 @@
+package restore
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/catalog"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store/s3storetest"
+)
+
+// Restores here import with the sqlpackage TEST DOUBLE (tests/doubles/sqlpackage-double)
+// into a directory-backed bucket TEST DOUBLE; real MinIO and versitygw are the
+// integration tier's.
+
+var sqlpackage string
+
+func TestMain(m *testing.M) {
+	dir, _ := os.MkdirTemp("", "sqlpackage-double-")
+	sqlpackage = filepath.Join(dir, "sqlpackage")
+	build := exec.Command("go", "build", "-o", sqlpackage, ".")
+	build.Dir = "../../../../tests/doubles/sqlpackage-double"
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// tarWithBacpac is an archive as GoBackup makes it, holding a bacpac (a zip, as
+// sqlpackage writes one) with content.
+func tarWithBacpac(t *testing.T, text string) []byte {
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	w, _ := zw.Create("model.xml")
+	w.Write([]byte(text))
+	zw.Close()
+	content := zipped.String()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "orders/mssql/orders/Orders.bacpac", Mode: 0o600, Size: int64(len(content)), Typeflag: tar.TypeReg})
+	tw.Write([]byte(content))
+	tw.Close()
+	return buf.Bytes()
+}
+
+// backup puts an archive (and, with manifest, a manifest for exactly its bytes) in the bucket.
+func backup(t *testing.T, b *s3storetest.FakeBucket, name string, manifest bool) []byte {
+	data := tarWithBacpac(t, "bacpac of "+name)
+	key := "backups/sqlserver/orders/" + name
+	b.Put(context.Background(), key, data, "")
+	if manifest {
+		sum := sha256.Sum256(data)
+		m, _ := json.Marshal(catalog.Manifest{FormatVersion: 3, Model: "orders", Archive: catalog.ManifestArchive{Key: key, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}})
+		b.Put(context.Background(), key+catalog.ManifestSuffix, m, "")
+	}
+	return data
+}
+
+func restorer(t *testing.T) (*Restorer, *s3storetest.FakeBucket, *bytes.Buffer) {
+	dir := t.TempDir()
+	b := s3storetest.NewFakeBucket("sql-backups", filepath.Join(dir, "bucket"))
+	var log bytes.Buffer
+	return &Restorer{Location: Location{Prefix: "backups/sqlserver", Database: "orders"}, Bucket: b, TZ: time.UTC, Workdir: dir, Sqlpackage: sqlpackage,
+		Redactor: redact.New("target-Pa55"), Log: logx.New(&log, "restore"), Host: "test"}, b, &log
+}
+
+func request(backup string) Request {
+	return Request{Backup: backup, TargetHost: "sql", TargetPort: 1433, TargetDatabase: "Orders_Restored", TargetUser: "sa", TargetPassword: "target-Pa55", Timeout: time.Minute}
+}
+
+func TestLatestIsTheNewestVerifiedArchiveAndUnverifiedOnesAreSkipped(t *testing.T) {
+	r, b, log := restorer(t)
+	backup(t, b, "2026.11.21.02.00.00.tar", true)
+	want := backup(t, b, "2026.11.22.02.00.00.tar", true)
+	backup(t, b, "2026.11.23.02.00.00.tar", false)
+	copyTo := filepath.Join(t.TempDir(), "imported.bacpac")
+	t.Setenv("SQLPACKAGE_DOUBLE_IMPORT_COPY", copyTo)
+	outcome := r.Restore(context.Background(), request("latest"))
+	if outcome.Code != ExitSucceeded {
+		t.Fatalf("got %+v\n%s", outcome, log)
+	}
+	got, _ := os.ReadFile(copyTo)
+	if !bytes.Contains(want, got) || !strings.Contains(log.String(), "skipping backups/sqlserver/orders/2026.11.23.02.00.00.tar") {
+		t.Fatalf("imported %q; log:\n%s", got, log)
+	}
+	if strings.Contains(log.String(), "target-Pa55") {
+		t.Fatal("the target password must never be logged")
+	}
+}
+
+func TestBeforeTakesTheNewestVerifiedArchiveTakenBeforeTheTime(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.21.02.00.00.tar", true)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	folder, _ := catalog.Read(context.Background(), b, r.Location.Folder(), FilenameFormat, time.UTC)
+	req := request("before:2026-11-22T01:00:00Z")
+	req.Before, _ = ParseBefore("2026-11-22T01:00:00Z", time.UTC)
+	e, _, err := Select(folder, req)
+	if err != nil || e.Name != "2026.11.21.02.00.00.tar" {
+		t.Fatalf("got %+v %v", e, err)
+	}
+}
+
+func TestACorruptArchiveIsRefusedUnlessForced(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	b.Put(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", tarWithBacpac(t, "other bytes entirely"), "")
+	if outcome := r.Restore(context.Background(), request("latest")); outcome.Code != ExitFailed || !strings.Contains(outcome.Line, "is corrupt") {
+		t.Fatalf("got %+v", outcome)
+	}
+	forced := request("latest")
+	forced.Force = true
+	if outcome := r.Restore(context.Background(), forced); outcome.Code != ExitSucceeded {
+		t.Fatalf("forced: %+v", outcome)
+	}
+}
+
+func TestAnIDRunsOnceEvenWhenTwoRestoresRace(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	t.Setenv("SQLPACKAGE_DOUBLE_DELAY_SECONDS", "1")
+	var wg sync.WaitGroup
+	outcomes := make([]Outcome, 2)
+	for i := range outcomes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req := request("latest")
+			req.ID = "incident-1"
+			outcomes[i] = r.Restore(context.Background(), req)
+		}(i)
+	}
+	wg.Wait()
+	codes := map[int]int{}
+	for _, o := range outcomes {
+		codes[o.Code]++
+	}
+	if codes[ExitSucceeded] != 1 || codes[ExitAlreadyRan] != 1 {
+		t.Fatalf("got %+v, want exactly one run and one already-ran", outcomes)
+	}
+	data, _ := b.ReadAll(context.Background(), "backups/sqlserver/.restores/incident-1.json")
+	var c Claim
+	json.Unmarshal(data, &c)
+	if c.Result != "succeeded" || c.Archive != "backups/sqlserver/orders/2026.11.22.02.00.00.tar" {
+		t.Fatalf("claim %+v", c)
+	}
+}
+
+func TestAClaimThatCannotBeWrittenFailsClosed(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	b.FailOn["PUT backups/sqlserver/.restores/"] = errors.New("InternalError: We encountered an internal error")
+	req := request("latest")
+	req.ID = "incident-2"
+	if outcome := r.Restore(context.Background(), req); outcome.Code != ExitFailed || !strings.Contains(outcome.Line, "cannot claim") {
+		t.Fatalf("got %+v", outcome)
+	}
+}
+
+func TestARequestWithAnUnreadableTimeIsRefusedBeforeItsIDIsUsed(t *testing.T) {
+	_, err := LoadRequest(env.Map{"RESTORE_BACKUP": "before:yesterday", "RESTORE_TARGET_HOST": "sql", "RESTORE_TARGET_DATABASE": "[Orders]", "RESTORE_TARGET_PASSWORD": "x", "RESTORE_TARGET_USERNAME": `CORP\svc`, "RESTORE_ID": "Bad_ID"}, time.UTC)
+	text := ""
+	if err != nil {
+		text = err.Error()
+	}
+	for _, want := range []string{"is not a time", "without brackets", "Windows login", "RESTORE_ID"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in %s", want, text)
+		}
+	}
+}
+
+func TestParseBeforeReadsTheDocumentedForms(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for text, want := range map[string]string{
+		"2026-11-23T02:30:00Z":      "2026-11-23T02:30:00Z",
+		"2026-11-23T03:30:00+01:00": "2026-11-23T02:30:00Z",
+		"2026-11-23T03:30":          "2026-11-23T02:30:00Z",
+		"2026-11-23 03:30:00":       "2026-11-23T02:30:00Z",
+		"2026-11-23":                "2026-11-22T23:00:00Z",
+	} {
+		got, err := ParseBefore(text, berlin)
+		if err != nil || got.UTC().Format(time.RFC3339) != want {
+			t.Errorf("%s: %v %v, want %s", text, got.UTC(), err, want)
+		}
+	}
+}
