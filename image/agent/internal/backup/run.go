@@ -233,6 +233,7 @@ func (r *Runner) Run(ctx context.Context, modelName, trigger string, wait bool) 
 		archive.Locations = append(archive.Locations, fmt.Sprintf("s3://%s/%s", bucket.Bucket(), key))
 		log.Info("model %s: verified s3://%s/%s (%d bytes, sha256 %s, by %s); wrote its manifest", modelName, bucket.Bucket(), key, archive.Bytes, archive.SHA256, by)
 	}
+	archive.VerifySeconds = time.Since(evidence.exitedAt).Seconds()
 	untracked := r.housekeeping(ctx, model, log)
 	result := r.finish(log, model, run, start, records.Succeeded, "", archive)
 	_ = r.Records.Update(modelName, func(m *records.Model) { m.Untracked = untracked })
@@ -348,12 +349,14 @@ func (r *Runner) describeVersions() Versions {
 
 // evidence is what one GoBackup run left behind.
 type evidence struct {
-	startErr  error
-	exitCode  int
-	stopped   bool
-	cause     string
-	handover  *shim.Handover
-	digest    *digest.Digest
+	startErr error
+	exitCode int
+	stopped  bool
+	cause    string
+	handover *shim.Handover
+	digest   *digest.Digest
+	// exitedAt: when GoBackup exited; what follows is the agent's own cost.
+	exitedAt  time.Time
 	digestErr error
 	bacpacs   []digest.Bacpac
 }
@@ -430,6 +433,7 @@ loop:
 			break loop
 		}
 	}
+	ev.exitedAt = time.Now()
 	<-outputDone
 	reader.Close()
 	if ev.handover == nil && !ev.stopped {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,7 +41,12 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		if err != nil {
 			log.Error("%v", err)
 			if mode == "once" || mode == "first-backup" {
-				fmt.Fprintf(stdout, "%sfailed: %s\n", OutcomePrefix, strings.ReplaceAll(err.Error(), "\n", " "))
+				line := strings.ReplaceAll(err.Error(), "\n", " ")
+				var configErr *ConfigError
+				if errors.As(err, &configErr) {
+					line = configErr.OneLine()
+				}
+				fmt.Fprintf(stdout, "%sfailed: %s\n", OutcomePrefix, line)
 			}
 			return 2
 		}

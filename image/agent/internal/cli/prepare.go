@@ -40,6 +40,11 @@ type Deployment struct {
 // ConfigError lists everything wrong with a configuration, each with what to do.
 type ConfigError struct{ Problems []string }
 
+// OneLine is the error on one line (an OUTCOME line).
+func (e *ConfigError) OneLine() string {
+	return fmt.Sprintf("invalid configuration: %s", strings.Join(e.Problems, "; "))
+}
+
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("invalid configuration (%d problem(s)):\n  - %s", len(e.Problems), strings.Join(e.Problems, "\n  - "))
 }
@@ -67,11 +72,19 @@ func configText(src env.Source, s Settings) (string, string, error) {
 		return "", "", fmt.Errorf("cannot read the mounted config %s: %w", s.ConfigFile, err)
 	}
 	rendered := envSettings(src, s.Workdir)
-	if problems := rendered.Check(); len(problems) > 0 {
-		var list []string
-		for _, p := range problems {
-			list = append(list, p.String())
+	var list []string
+	for _, p := range rendered.Check() {
+		list = append(list, p.String())
+	}
+	for _, secret := range []string{gbconfig.PasswordVar, gbconfig.AccessKeyVar, gbconfig.SecretKeyVar} {
+		if _, ok, err := env.Get(src, secret); err != nil {
+			list = append(list, err.Error())
+		} else if !ok {
+			list = append(list, secret+" is required (or "+secret+"_FILE)")
 		}
+	}
+	if len(list) > 0 {
+		sort.Strings(list)
 		list = append(list, fmt.Sprintf("(or give the whole config in GOBACKUP_CONFIG_YAML, or mount it at %s)", s.ConfigFile))
 		return "", "", &ConfigError{Problems: list}
 	}

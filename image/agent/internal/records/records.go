@@ -35,6 +35,9 @@ type Archive struct {
 	SHA256     string   `json:"sha256"`
 	ETag       string   `json:"etag"`
 	VerifiedBy string   `json:"verifiedBy"`
+	// VerifySeconds is what verification added after GoBackup exited: the archive's
+	// digest (mostly computed while tar wrote it), the bucket's answer, the manifest.
+	VerifySeconds float64 `json:"verifySeconds,omitempty"`
 }
 
 // Run is one run of a model.

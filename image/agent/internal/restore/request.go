@@ -92,7 +92,13 @@ func LoadLocation(src env.Source) (Location, error) {
 	var p Problems
 	l := Location{
 		Endpoint: get(src, &p, "MINIO_ENDPOINT"), Bucket: get(src, &p, "MINIO_BUCKET"), Region: get(src, &p, "MINIO_REGION"), Prefix: get(src, &p, "MINIO_PATH"),
-		AccessKeyID: get(src, &p, "MINIO_ACCESS_KEY"), SecretAccessKey: get(src, &p, "MINIO_SECRET_KEY"), PathStyle: true,
+		PathStyle: true,
+	}
+	// The read-only restore identity when it is there (it can read backups and record
+	// restores, nothing else), else the backup user's keys.
+	l.AccessKeyID, l.SecretAccessKey = get(src, &p, "RESTORE_ACCESS_KEY"), get(src, &p, "RESTORE_SECRET_KEY")
+	if l.AccessKeyID == "" && l.SecretAccessKey == "" {
+		l.AccessKeyID, l.SecretAccessKey = get(src, &p, "MINIO_ACCESS_KEY"), get(src, &p, "MINIO_SECRET_KEY")
 	}
 	if ca := get(src, &p, "MINIO_CA_CERT"); ca != "" {
 		l.CAPEM = []byte(ca)
@@ -120,7 +126,7 @@ func LoadLocation(src env.Source) (Location, error) {
 	if keep := get(src, &p, "BACKUP_KEEP"); keep != "" {
 		l.Keep, _ = strconv.Atoi(keep)
 	}
-	for name, value := range map[string]string{"MINIO_ENDPOINT": l.Endpoint, "MINIO_BUCKET": l.Bucket, "MINIO_ACCESS_KEY": l.AccessKeyID, "MINIO_SECRET_KEY": l.SecretAccessKey} {
+	for name, value := range map[string]string{"MINIO_ENDPOINT": l.Endpoint, "MINIO_BUCKET": l.Bucket, "RESTORE_ACCESS_KEY (or MINIO_ACCESS_KEY)": l.AccessKeyID, "RESTORE_SECRET_KEY (or MINIO_SECRET_KEY)": l.SecretAccessKey} {
 		if value == "" {
 			p.add("%s is required (secrets may be given as <NAME>_FILE)", name)
 		}

@@ -158,6 +158,10 @@ func (r *Restorer) Restore(ctx context.Context, req Request) Outcome {
 	}
 	r.Log.Info("restoring %s into database %s on %s,%d", r.where(entry.Key), req.TargetDatabase, req.TargetHost, req.TargetPort)
 
+	// A fresh volume (a restore-only container) may not have the workdir yet.
+	if err := os.MkdirAll(r.Workdir, 0o750); err != nil {
+		return fail("cannot create the workdir %s: %v", r.Workdir, err)
+	}
 	work, err := os.MkdirTemp(r.Workdir, "restore-")
 	if err != nil {
 		return fail("cannot create a folder for the download in %s: %v", r.Workdir, err)

@@ -203,3 +203,14 @@ func TestParseBeforeReadsTheDocumentedForms(t *testing.T) {
 		}
 	}
 }
+
+func TestTheRestoreIdentityIsPreferredOverTheBackupUsersKeys(t *testing.T) {
+	l, err := LoadLocation(env.Map{"MINIO_ENDPOINT": "http://m:9000", "MINIO_BUCKET": "b", "MINIO_ACCESS_KEY": "backup", "MINIO_SECRET_KEY": "backup-secret", "RESTORE_ACCESS_KEY": "restore", "RESTORE_SECRET_KEY": "restore-secret"})
+	if err != nil || l.AccessKeyID != "restore" || l.SecretAccessKey != "restore-secret" {
+		t.Fatalf("got %+v %v", l, err)
+	}
+	l, _ = LoadLocation(env.Map{"MINIO_ENDPOINT": "http://m:9000", "MINIO_BUCKET": "b", "MINIO_ACCESS_KEY": "backup", "MINIO_SECRET_KEY": "backup-secret"})
+	if l.AccessKeyID != "backup" {
+		t.Fatalf("without a restore identity, the backup keys: %+v", l)
+	}
+}
