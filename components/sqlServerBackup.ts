@@ -1,37 +1,67 @@
+import type * as docker from "@pulumi/docker";
+import type * as k8s from "@pulumi/kubernetes";
+import type * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { SqlServerBackupArgsError } from "./args/problem";
+import { BackupSettings } from "./args/settings";
 import { SqlServerBackupArgs } from "./args/types";
-import { assertValid, structuralProblems } from "./args/validation";
+import { dstEffects } from "./args/scheduleMath";
+import {
+    argumentProblems,
+    assertNoProblems,
+    bucketOwned,
+    caCertificateProblem,
+    findProblems,
+    restoreOverSourceMessage,
+    restoreOverwritesSource,
+} from "./args/validation";
 import { backupImage } from "./image/build";
-import { effectiveImage } from "./image/pins";
 import { PACKAGE_VERSION } from "./packageInfo";
 import { ENV } from "./plan/defaults";
 import { renderGoBackupConfig } from "./plan/gobackupConfig";
-import { childName, passwordVariable } from "./plan/naming";
+import { passwordVariable } from "./plan/naming";
 import { OperatorCommands } from "./plan/operatorCommands";
-import { renderBackupPolicy } from "./plan/policy";
-import { bucketOwned, bucketRetention, peek, peekSecrets, secretTree, settingsTree } from "./plan/resolve";
+import { PolicyScope, renderBackupPolicy, renderRestorePolicy } from "./plan/policy";
+import { bucketRetention, peek, peekSecrets, secretTree, settingsTree } from "./plan/resolve";
 import { RestoreTarget, restoreTargetDefaults } from "./plan/restore";
-import { describeSchedule } from "./plan/schedule";
-import { BackupSettings } from "./plan/settings";
+import { describeSchedule, dstWarning } from "./plan/schedule";
 import { existingStorage } from "./storage/existing";
 import { provisionStorage } from "./storage/minio";
 import { StorageAccess } from "./storage/types";
 import { deployTarget, prepareTarget, runRestore } from "./targets";
-import { TargetInputs } from "./targets/types";
+import { DeployedTarget, TargetInputs } from "./targets/types";
 
 /** The component's type token. */
 export const SQLSERVER_BACKUP_TYPE = "sqlserver-backup:index:SqlServerBackup";
 
+/** The child resources a deployment consists of, for references and `dependsOn` (TypeScript). */
+export interface SqlServerBackupResources {
+    /** The bucket, its versioning and lifecycle, when the component created them. */
+    bucket?: minio.S3Bucket;
+    versioning?: minio.S3BucketVersioning;
+    lifecycle?: minio.IlmPolicy;
+    /** The backup and restore users (provisioned mode). */
+    backupUser?: minio.IamUser;
+    restoreUser?: minio.IamUser;
+    /** The image build, when the component built the image. */
+    image?: docker.Image;
+    /** The long-running container (docker target). */
+    container?: docker.Container;
+    /** The CronJob (kubernetes target). */
+    cronJob?: k8s.batch.v1.CronJob;
+    /** Every resource of the deployment (container or CronJob and what belongs to it). */
+    deployment: pulumi.Resource[];
+}
+
 /**
- * Scheduled, restorable SQL Server backups to MinIO with GoBackup and sqlpackage:
- * provisions the bucket, a least-privilege backup user and its keys (or takes
- * existing ones), renders the GoBackup configuration, builds the image, and deploys
- * the schedule as a Docker container or a Kubernetes CronJob.
+ * Scheduled, verified, restorable SQL Server backups to S3 storage with GoBackup,
+ * sqlpackage and the backup agent: provisions the bucket, a backup user and a
+ * read-only restore user (or takes an existing bucket and keys on any S3 server),
+ * renders the GoBackup configuration, builds the image, and deploys the schedule as a
+ * Docker container or a Kubernetes CronJob; restore is an argument like any other.
  *
- * It validates, plans in pure functions (settings, config, policy, names,
- * environment), then creates resources from the plan.
+ * It validates (every problem at once, naming the argument and the fix), plans in pure
+ * functions (settings, config, policies, names, environment), then creates resources
+ * from the plan.
  */
 export class SqlServerBackup extends pulumi.ComponentResource {
     /** Bucket the backups land in. */
@@ -42,8 +72,14 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly accessKeyId: pulumi.Output<string>;
     /** Secret key of the backup user (secret). */
     public readonly secretAccessKey: pulumi.Output<string>;
-    /** The IAM policy the backup user has (or, with `storage.credentials`, must have), as canonical JSON. */
+    /** Access key id of the read-only restore user. */
+    public readonly restoreAccessKeyId: pulumi.Output<string>;
+    /** Secret key of the restore user (secret). */
+    public readonly restoreSecretAccessKey: pulumi.Output<string>;
+    /** The IAM policy the backup user has (or, bringing your own keys, must have), as canonical JSON. */
     public readonly backupPolicy: pulumi.Output<string>;
+    /** The IAM policy the restore user has (or must have): read the backups, record restores, nothing else. */
+    public readonly restorePolicy: pulumi.Output<string>;
     /** The rendered gobackup.yml. It holds no secret (credentials are `${NAME}` references), so reviewers read it in previews. */
     public readonly config: pulumi.Output<string>;
     /** Names of the credentials the config references (each delivered as a file, `NAME_FILE`). */
@@ -68,21 +104,20 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly restoreStatus: pulumi.Output<string | undefined>;
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
-    /** The deployment's own resources (container, CronJob, ...), e.g. for `dependsOn`. */
-    public readonly deployment: pulumi.Resource[];
+
+    private readonly children: SqlServerBackupResources;
 
     constructor(name: string, args: SqlServerBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SQLSERVER_BACKUP_TYPE, name, {}, opts);
 
-        const structural = structuralProblems(args);
-        if (structural.length > 0) throw new SqlServerBackupArgsError(name, structural);
-
         const tree = settingsTree(name, args);
         const secrets = secretTree(args);
         // Plain values fail here, at construction; Outputs fail below once they resolve.
-        assertValid(name, peek<BackupSettings>(tree), peekSecrets(secrets));
+        assertNoProblems(name, [...argumentProblems(args), ...findProblems(peek<BackupSettings>(tree), peekSecrets(secrets))]);
         const settings = (pulumi.output(tree) as pulumi.Output<BackupSettings>).apply((resolved) => {
-            assertValid(name, resolved, {});
+            assertNoProblems(name, findProblems(resolved, {}));
+            const warning = dstWarning(resolved.schedule.cron, resolved.schedule.timeZone, dstEffects(resolved.schedule.cron, resolved.schedule.timeZone, new Date()));
+            if (warning) pulumi.log.warn(warning, this);
             return resolved;
         });
         // Secretness is kept as given; every use of a secret value wraps it in pulumi.secret.
@@ -90,64 +125,98 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             Object.entries(secrets).map(([field, value]) => [
                 field,
                 pulumi.output(value).apply((resolved) => {
-                    assertValid(name, undefined, { [field]: resolved });
+                    assertNoProblems(name, findProblems(undefined, { [field]: resolved }));
                     return resolved;
                 }),
             ]),
         );
 
-        // A missing Kubernetes namespace must fail before anything is created in MinIO.
+        // A missing Kubernetes namespace must fail before anything is created in the store.
         const prepared = args.target ? prepareTarget(name, args.target, this) : [];
         const storage = this.storage(name, args, settings, validated, prepared);
         const rendered = settings.apply(renderGoBackupConfig);
-        const secretValues = this.secretValues(name, args, storage, validated);
+        const caCertificate = args.storage.caCertificate === undefined
+            ? undefined
+            : pulumi.output(args.storage.caCertificate).apply((pem) => {
+                  const problem = caCertificateProblem(pem);
+                  if (problem) assertNoProblems(name, [{ field: "storage.caCertificate", message: problem }]);
+                  return pem;
+              });
+        const files = this.backupFiles(args, storage, validated, caCertificate);
 
         this.bucket = storage.bucket;
         this.prefix = settings.apply((s) => s.storage.prefix);
-        this.accessKeyId = storage.accessKeyId;
-        this.secretAccessKey = storage.secretAccessKey;
-        this.backupPolicy = pulumi.all([storage.bucket, this.prefix]).apply(([bucket, prefix]) => renderBackupPolicy(bucket, prefix));
+        this.accessKeyId = storage.backup.accessKeyId;
+        this.secretAccessKey = storage.backup.secretAccessKey;
+        this.restoreAccessKeyId = storage.restore.accessKeyId;
+        this.restoreSecretAccessKey = storage.restore.secretAccessKey;
+        const scope = pulumi.all([storage.bucket, settings]).apply(([bucket, s]): PolicyScope => ({ bucket, prefix: s.storage.prefix, databases: s.databases.map((db) => db.name) }));
+        this.backupPolicy = scope.apply(renderBackupPolicy);
+        this.restorePolicy = scope.apply(renderRestorePolicy);
         this.config = rendered.apply((r) => r.yaml);
         this.environmentVariableNames = rendered.apply((r) => r.variables.map((v) => v.name));
-        this.environment = secretValues;
+        this.environment = files;
         this.schedule = settings.apply((s) => s.schedule.cron);
         this.timeZone = settings.apply((s) => s.schedule.timeZone);
         this.scheduleDescription = settings.apply((s) => describeSchedule(s.schedule.cron, s.schedule.timeZone));
         this.settings = settings;
 
-        const image = effectiveImage(args);
-        const dockerProvider = args.target?.kind === "docker" ? args.target.provider : undefined;
-        const imageRef = image ? backupImage(name, image, this, dockerProvider) : undefined;
-        this.image = imageRef ?? pulumi.output(undefined);
+        const built =
+            args.image?.ref !== undefined
+                ? { ref: pulumi.output(args.image.ref), resource: undefined }
+                : args.image?.build !== undefined || args.target?.docker
+                  ? backupImage(name, args.image?.build ?? {}, this, args.target?.docker?.provider)
+                  : undefined;
+        this.image = built?.ref ?? pulumi.output(undefined);
 
-        const inputs: TargetInputs | undefined = imageRef && {
+        const restoreFiles = pulumi.secret(
+            pulumi.all([storage.restore.accessKeyId, storage.restore.secretAccessKey, caCertificate ?? pulumi.output(undefined)]).apply(
+                ([id, key, ca]): Record<string, string> => ({
+                    [ENV.restoreAccessKey]: id,
+                    [ENV.restoreSecretKey]: key,
+                    ...(ca !== undefined ? { [ENV.caCertificate]: ca } : {}),
+                }),
+            ),
+        );
+        const inputs: TargetInputs | undefined = built && {
             name,
-            image: imageRef,
+            image: built.ref,
             settings,
             config: this.config,
             credentials: rendered.apply((r) => r.variables),
-            secretValues,
+            files,
+            restoreFiles,
             version: PACKAGE_VERSION,
         };
-        const deployed = args.target && inputs ? deployTarget(args.target, inputs, this, prepared) : undefined;
+        const deployed: DeployedTarget | undefined = args.target && inputs ? deployTarget(args.target, inputs, this, prepared) : undefined;
         this.deployedName = deployed?.name ?? pulumi.output(undefined);
         this.commands = deployed?.commands ?? pulumi.output(undefined);
         this.firstBackup = deployed?.firstBackup ?? pulumi.output(undefined);
-        this.deployment = deployed?.resources ?? [];
 
         const restore = args.restore;
         const restored =
             restore && args.target && inputs && deployed
-                ? runRestore(args.target, { args: restore, target: restoreTarget(restore.target), password: validated["restore.target.password"] }, inputs, deployed, this)
+                ? runRestore(args.target, { args: restore, target: this.restoreTarget(name, args), password: validated["restore.target.password"] }, inputs, deployed, this)
                 : undefined;
         this.restoreStatus = restored?.status ?? pulumi.output(undefined);
+
+        this.children = {
+            ...(storage.resources as Partial<SqlServerBackupResources>),
+            image: built?.resource,
+            container: deployed?.container as docker.Container | undefined,
+            cronJob: deployed?.cronJob as k8s.batch.v1.CronJob | undefined,
+            deployment: [...(deployed?.resources ?? []), ...(restored?.resources ?? [])],
+        };
 
         this.registerOutputs({
             bucket: this.bucket,
             prefix: this.prefix,
             accessKeyId: this.accessKeyId,
             secretAccessKey: this.secretAccessKey,
+            restoreAccessKeyId: this.restoreAccessKeyId,
+            restoreSecretAccessKey: this.restoreSecretAccessKey,
             backupPolicy: this.backupPolicy,
+            restorePolicy: this.restorePolicy,
             config: this.config,
             environmentVariableNames: this.environmentVariableNames,
             schedule: this.schedule,
@@ -161,48 +230,56 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         });
     }
 
-    /** The bucket and keys: provisioned in MinIO, or the existing ones given. */
-    private storage(
-        name: string,
-        args: SqlServerBackupArgs,
-        settings: pulumi.Output<BackupSettings>,
-        validated: Record<string, pulumi.Output<string>>,
-        dependsOn: pulumi.Resource[],
-    ): StorageAccess {
-        const storageSettings = settings.apply((s) => s.storage);
-        if (args.storage.credentials) return existingStorage(args.storage.credentials, storageSettings, validated);
-        const retention = bucketRetention(args.storage);
-        const bucketPlan = {
-            owned: bucketOwned(args.storage),
-            expires: retention.retentionDays > 0 || retention.noncurrentVersionRetentionDays > 0,
-            forceDestroy: args.storage.bucket?.forceDestroy ?? false,
-        };
-        return provisionStorage(name, args.storage, bucketPlan, storageSettings, this, dependsOn);
+    /** The child resources (TypeScript): bucket, users, image, container or CronJob, everything of the deployment. */
+    get resources(): SqlServerBackupResources {
+        return this.children;
     }
 
-    /** Every credential the rendered config references, by variable name; secret as a whole. */
-    private secretValues(
-        name: string,
+    /** The deployment's own resources (container, CronJob, ...), e.g. for `dependsOn`. */
+    get deployment(): pulumi.Resource[] {
+        return this.children.deployment;
+    }
+
+    /** The bucket and both users' keys: provisioned in a MinIO-compatible server, or the existing ones given. */
+    private storage(name: string, args: SqlServerBackupArgs, settings: pulumi.Output<BackupSettings>, validated: Record<string, pulumi.Output<string>>, dependsOn: pulumi.Resource[]): StorageAccess {
+        if (args.storage.credentials) return existingStorage(args.storage, settings.apply((s) => s.storage), validated, this);
+        const retention = bucketRetention(args);
+        const bucketPlan = {
+            owned: bucketOwned(args),
+            expires: retention.retentionDays > 0 || retention.maxAgeDays > 0,
+            forceDestroy: args.storage.bucket?.forceDestroy ?? false,
+        };
+        return provisionStorage(name, args.storage, bucketPlan, settings, this, dependsOn);
+    }
+
+    /** Every file the backup job reads, by variable name: the config's credentials and the private CA; secret as a whole. */
+    private backupFiles(
         args: SqlServerBackupArgs,
         storage: StorageAccess,
         validated: Record<string, pulumi.Output<string>>,
+        caCertificate: pulumi.Output<string> | undefined,
     ): pulumi.Output<Record<string, string>> {
         const values: Record<string, pulumi.Input<string>> = {
-            [ENV.minioAccessKey]: storage.accessKeyId,
-            [ENV.minioSecretKey]: storage.secretAccessKey,
+            [ENV.minioAccessKey]: storage.backup.accessKeyId,
+            [ENV.minioSecretKey]: storage.backup.secretAccessKey,
         };
         args.databases.forEach((db, i) => (values[passwordVariable(db.name)] = validated[`databases[${i}].password`]));
-        if (args.webUi?.enabled) {
-            values[ENV.webUsername] = "gobackup";
-            values[ENV.webPassword] = new random.RandomPassword(childName(name, "web-password"), { length: 32, special: false }, { parent: this }).result;
-        }
+        if (caCertificate) values[ENV.caCertificate] = caCertificate;
         return pulumi.secret(pulumi.output(values) as pulumi.Output<Record<string, string>>);
     }
-}
 
-/** The restore target with defaults applied. */
-function restoreTarget(target: NonNullable<SqlServerBackupArgs["restore"]>["target"]): pulumi.Output<RestoreTarget> {
-    return pulumi
-        .output({ host: target.host, port: target.port, database: target.database, username: target.username, trustServerCertificate: target.trustServerCertificate })
-        .apply((resolved) => restoreTargetDefaults(resolved));
+    /** The restore target with defaults applied, refused when it is the database the backups come from. */
+    private restoreTarget(name: string, args: SqlServerBackupArgs): pulumi.Output<RestoreTarget> {
+        const target = args.restore!.target;
+        const source = args.databases.find((db) => db.name === (args.restore!.database ?? args.databases[0].name))!;
+        return pulumi
+            .all([
+                pulumi.output({ host: target.host, port: target.port, database: target.database, username: target.username, trustServerCertificate: target.trustServerCertificate }),
+                pulumi.output({ host: source.host, port: source.port, database: source.database }),
+            ])
+            .apply(([resolved, from]) => {
+                if (restoreOverwritesSource(resolved, from)) assertNoProblems(name, [{ field: "restore.target.database", message: restoreOverSourceMessage(resolved.database) }]);
+                return restoreTargetDefaults(resolved);
+            });
+    }
 }

@@ -50,13 +50,21 @@ export function portProblem(port: number): string | undefined {
 export function databaseNameProblem(database: string): string | undefined {
     const word = commandWordProblem(database);
     if (word) return word;
+    if (/^\[.*\]$/.test(database) || database.includes("[") || database.includes("]")) {
+        return `"${database}" must be the name without brackets (${database.replace(/[[\]]/g, "")}): sqlpackage quotes it itself.`;
+    }
     if (database.length > 128) return "must be at most 128 characters (SQL Server's identifier limit).";
     if (/[/\\]/.test(database)) return "must not contain / or \\: sqlpackage writes it as a file name <database>.bacpac.";
     return undefined;
 }
 
 export function usernameProblem(username: string): string | undefined {
-    return commandWordProblem(username);
+    const word = commandWordProblem(username);
+    if (word) return word;
+    if (username.includes("\\")) {
+        return `"${username}" is a Windows login: sqlpackage's /SourceUser and /TargetUser are SQL Server authentication only; create a SQL login (CREATE LOGIN ... WITH PASSWORD) for the backups.`;
+    }
+    return undefined;
 }
 
 /** What GoBackup splits its sqlpackage command on: Go's regexp `[\s]+`, which is ASCII `[\t\n\f\r ]`. */
@@ -147,6 +155,22 @@ export function serverProblem(server: string): string | undefined {
     return undefined;
 }
 
+/** A registry host with an optional port and namespace, as `docker push` names it. */
+export function serverOrHostProblem(server: string): string | undefined {
+    if (!/^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(server)) {
+        return `"${server}" must be a registry host with an optional port and namespace, no scheme, e.g. "registry.example.com:5000" or "registry.example.com/team".`;
+    }
+    return undefined;
+}
+
+/** An IPv4 or IPv6 address (where Docker publishes a port). */
+export function ipAddressProblem(address: string): string | undefined {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+    if (v4 && v4.slice(1).every((o) => Number(o) <= 255)) return undefined;
+    if (/^[0-9a-fA-F:]+$/.test(address) && address.includes(":")) return undefined;
+    return `"${address}" must be an IP address, e.g. "127.0.0.1" or "0.0.0.0".`;
+}
+
 export function regionProblem(region: string): string | undefined {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(region)) return `"${region}" must be a region name such as "us-east-1".`;
     return undefined;
@@ -185,6 +209,46 @@ export function userNameProblem(name: string): string | undefined {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/.test(name)) {
         return `"${name}" must be 3-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`;
     }
+    return undefined;
+}
+
+/**
+ * The part of a database name its password variable is made of: `orders-eu` gives
+ * MSSQL_PASSWORD_ORDERS_EU. Two names with the same suffix would share a variable.
+ */
+export function variableSuffix(databaseName: string): string {
+    return databaseName.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** Why a user-given pinned download cannot be used, or undefined. */
+export function pinProblem(download: { version: string; url: string; sha256: string }): string | undefined {
+    if (!/^[0-9a-f]{64}$/.test(download.sha256)) return "sha256 must be 64 lower-case hex digits; the image never installs an unverified download.";
+    if (!/^https?:\/\/\S+$/.test(download.url)) return "url must be an http(s) link.";
+    if (!/^[0-9A-Za-z][0-9A-Za-z.+_:-]*$/.test(download.version)) return "version must be set (it is recorded in the image's labels).";
+    return undefined;
+}
+
+/** An image reference Docker and Kubernetes pull: a name with a tag or, better, a digest. */
+export function imageReferenceProblem(ref: string): string | undefined {
+    if (!/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$/.test(ref) || !/(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(ref)) {
+        return `"${ref}" must be an image reference with a tag or, better, a digest (registry/name@sha256:...).`;
+    }
+    return undefined;
+}
+
+/**
+ * A size as Docker's json-file log driver reads max-size (docker/go-units RAMInBytes:
+ * `^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$`), and positive.
+ */
+export function logSizeProblem(size: string): string | undefined {
+    const m = /^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(size);
+    if (!m || Number(m[1].split(".").slice(0, 2).join(".")) <= 0) return `"${size}" must be a positive size as Docker reads it, e.g. "10m" or "1g".`;
+    return undefined;
+}
+
+/** Docker network names as `docker network create` accepts them (or an id). */
+export function dockerNetworkProblem(name: string): string | undefined {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return `"${name}" must be a Docker network name or id: letters, digits, "_", "." or "-", starting with a letter or digit.`;
     return undefined;
 }
 

@@ -1,11 +1,10 @@
 import { CronExpressionParser } from "cron-parser";
-import cronstrue from "cronstrue";
-import { canonicalCron, CronSchedule, parseCron } from "../args/cron";
+import { canonicalCron, CronField, CronSchedule, parseCron } from "./cron";
 
 /**
- * When backups run, computed from the schedule as robfig/cron reads it (see
- * args/cron.ts): cron-parser only ever sees the canonical numeric form, so its
- * own reading of quirks (names, "*-5", descriptors) never matters.
+ * Facts about a schedule, computed from it as robfig/cron reads it (see cron.ts):
+ * cron-parser only ever sees the canonical numeric form, so its own reading of
+ * quirks (names, "*-5", descriptors) never matters.
  */
 
 const MS_PER_DAY = 24 * 60 * 60 * 1000;
@@ -55,29 +54,70 @@ export function maxBackupAgeSeconds(cron: string, timeZone: string): number {
     return Math.round(gap + 2 * 3600);
 }
 
-/** A sentence an operator reads in `pulumi up` output, e.g. "At 02:00, every day (Etc/UTC)". */
-export function describeSchedule(cron: string, timeZone: string): string {
-    const schedule = parseCron(cron);
-    if (schedule.kind === "every") return `Every ${goDuration(schedule.seconds)} from the container's start (${timeZone})`;
-    const options = { use24HourTimeFormat: true, verbose: true, throwExceptionOnParseError: true };
-    let text: string;
-    try {
-        // The text as written reads best ("Every 15 minutes"); cronstrue may not know robfig's quirks.
-        text = cronstrue.toString(cron.startsWith("@") ? canonicalCron(schedule) : cron.trim(), options);
-    } catch {
-        text = cronstrue.toString(canonicalCron(schedule), options);
-    }
-    return `${text} (${timeZone})`;
+/** A daylight-saving change that moves one of the schedule's runs. */
+export interface DstEffect {
+    /** Local date of the change, YYYY-MM-DD. */
+    date: string;
+    /** skipped: the local times do not exist that day; twice: they happen twice. */
+    kind: "skipped" | "twice";
+    /** The scheduled local times affected, HH:MM. */
+    times: string[];
 }
 
-/** Whole seconds in Go's time.Duration.String() form: 30 -> "30s", 120 -> "2m0s", 3600 -> "1h0m0s". */
-export function goDuration(totalSeconds: number): string {
-    if (!Number.isInteger(totalSeconds) || totalSeconds < 0) throw new Error(`goDuration: ${totalSeconds} is not a whole number of seconds`);
-    if (totalSeconds === 0) return "0s";
-    const hours = Math.floor(totalSeconds / 3600);
-    const minutes = Math.floor((totalSeconds % 3600) / 60);
-    const seconds = totalSeconds % 60;
-    if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
-    if (minutes > 0) return `${minutes}m${seconds}s`;
-    return `${seconds}s`;
+/** The zone's UTC offset in minutes at `ms`. */
+function offsetMinutes(ms: number, format: Intl.DateTimeFormat): number {
+    const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+    const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second));
+    return Math.round((local - Math.floor(ms / 1000) * 1000) / 60000);
+}
+
+const has = (field: CronField, value: number) => field.values.has(value);
+
+/** robfig's SpecSchedule match of one local wall-clock minute (dayMatches: AND when either day field is starred). */
+function matches(schedule: Extract<CronSchedule, { kind: "spec" }>, local: Date): boolean {
+    if (!has(schedule.minute, local.getUTCMinutes()) || !has(schedule.hour, local.getUTCHours()) || !has(schedule.month, local.getUTCMonth() + 1)) return false;
+    const dom = has(schedule.dom, local.getUTCDate());
+    const dow = has(schedule.dow, local.getUTCDay());
+    return schedule.dom.star || schedule.dow.star ? dom && dow : dom || dow;
+}
+
+/**
+ * Runs that daylight-saving changes of `timeZone` skip or double within `days` from
+ * `from`. robfig/cron v3 (Kubernetes' CronJob controller, the agent) skips a local
+ * time that does not exist (the spring-forward gap) and runs a local time that
+ * happens twice (the fall-back overlap) twice; tests/engine checks this against it.
+ */
+export function dstEffects(cron: string, timeZone: string, from: Date, days = 366): DstEffect[] {
+    const schedule = parseCron(cron);
+    if (schedule.kind === "every") return [];
+    const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const effects: DstEffect[] = [];
+    const hour = 3600 * 1000;
+    const end = from.getTime() + days * MS_PER_DAY;
+    let previous = offsetMinutes(from.getTime(), format);
+    for (let t = from.getTime() + hour; t <= end; t += hour) {
+        const current = offsetMinutes(t, format);
+        if (current === previous) continue;
+        // The change happened within (t - 1h, t]: find its minute.
+        let lo = t - hour;
+        let hi = t;
+        while (hi - lo > 60000) {
+            const mid = lo + Math.floor((hi - lo) / 2 / 60000) * 60000;
+            if (offsetMinutes(mid, format) === previous) lo = mid;
+            else hi = mid;
+        }
+        const before = previous;
+        const after = current;
+        previous = current;
+        // Local times [hi + min(before, after), hi + max(before, after)) are skipped (spring) or doubled (fall).
+        const startLocal = hi + Math.min(before, after) * 60000;
+        const minutes = Math.abs(after - before);
+        const times: string[] = [];
+        for (let m = 0; m < minutes; m++) {
+            const local = new Date(startLocal + m * 60000);
+            if (matches(schedule, local)) times.push(local.toISOString().slice(11, 16));
+        }
+        if (times.length > 0) effects.push({ date: new Date(startLocal).toISOString().slice(0, 10), kind: after > before ? "skipped" : "twice", times });
+    }
+    return effects;
 }

@@ -1,6 +1,6 @@
 /**
- * The resolved, defaulted and validated settings every renderer works from. Plain
- * data: no Pulumi types, no secret values (secrets travel as environment variables).
+ * The resolved, defaulted settings every rule checks and every renderer works from.
+ * Plain data: no Pulumi types, no secret values (secrets travel as files).
  */
 
 /** One database as the config renderer sees it. */
@@ -19,15 +19,21 @@ export interface StorageSettings {
     /** URL the backup job uses, with scheme. */
     endpoint: string;
     region: string;
+    /** Path-style (`<endpoint>/<bucket>`) or virtual-hosted (`<bucket>.<host>`) addressing. */
+    pathStyle: boolean;
     bucket: string;
     prefix: string;
     keep: number;
     timeoutSeconds: number;
     maxRetries: number;
-    /** 0 means no expiry rule. */
+    /** Days noncurrent versions are kept (0: for ever). */
     retentionDays: number;
-    /** 0 means no expiry rule for noncurrent versions. */
-    noncurrentVersionRetentionDays: number;
+    /** Opt-in age cap on current archives, per database folder (0: none). */
+    maxAgeDays: number;
+    /** Delete archives beyond keep that GoBackup's retention lost track of. */
+    pruneUntracked: boolean;
+    /** A private CA's certificates are trusted for the endpoint (delivered as a file). */
+    customCA: boolean;
 }
 
 /** A copy of recent archives on the job's own disk, kept also when the upload fails. */
@@ -37,12 +43,11 @@ export interface LocalCopySettings {
     keep: number;
 }
 
-/** Everything the GoBackup config is rendered from. */
+/** Everything the GoBackup config and the job are rendered from. */
 export interface BackupSettings {
     databases: DatabaseSettings[];
     schedule: { cron: string; timeZone: string };
     storage: StorageSettings;
-    webUi: { enabled: boolean; port: number };
     /** Where GoBackup stages dumps and archives (the image's workdir volume). */
     workdir: string;
     /** Absent: no local copy. */

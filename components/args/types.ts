@@ -3,40 +3,46 @@ import type * as docker from "@pulumi/docker";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as minio from "@pulumi/minio";
 
+/*
+ * The component's arguments. No union types: Pulumi's component schema (the SDK's
+ * analyzer, `pulumi package add`) cannot express them, so alternatives are separate
+ * optional members, of which exactly one is given (checked at construction, as awsx
+ * does it): `image.build` or `image.ref`, `target.docker` or `target.kubernetes`,
+ * `storage.admin`, `storage.provider` or `storage.credentials`.
+ */
+
 /** How sqlpackage reaches one database on a SQL Server (to export it, or to import into it). */
 export interface SqlServerConnectionArgs {
     /** Host name or IP of the SQL Server, as the backup (or restore) job reaches it. */
     host: pulumi.Input<string>;
     /** TCP port of the SQL Server. Default 1433. */
     port?: pulumi.Input<number>;
-    /** Name of the database on the server (e.g. `Orders`). */
+    /** Name of the database on the server, without brackets (e.g. `Orders`). */
     database: pulumi.Input<string>;
-    /** Login used by sqlpackage. Default `sa`; a login with `db_owner` on the database is enough. */
-    username?: pulumi.Input<string>;
     /**
-     * Password of the login. Pass a secret (`config.requireSecret(...)`). It reaches
-     * the job only as an environment variable, never as text in a config.
+     * SQL Server login used by sqlpackage. Default `sa`; a login with `db_owner` on the
+     * database is enough. SQL authentication only: a Windows login (`DOMAIN\user`) is refused.
      */
+    username?: pulumi.Input<string>;
+    /** Password of the login. Pass a secret (`config.requireSecret(...)`); it reaches the job only as a file. */
     password: pulumi.Input<string>;
     /**
      * Accept the server's certificate without validating it
-     * (`/SourceTrustServerCertificate:True`). sqlpackage encrypts connections by
-     * default since version 161, so a server with a self-signed certificate needs
-     * this. Default `false`: the certificate is validated.
+     * (`/SourceTrustServerCertificate:True`). sqlpackage encrypts connections by default
+     * since version 161, so a server with a self-signed certificate needs this. Default `false`.
      */
     trustServerCertificate?: pulumi.Input<boolean>;
 }
 
 /**
- * One SQL Server database to back up. Each becomes its own GoBackup model, with
- * its own archive folder (`<prefix>/<name>/`) and its own retention.
+ * One SQL Server database to back up. Each becomes its own GoBackup model, with its
+ * own archive folder (`<prefix>/<name>/`) and its own retention.
  */
 export interface DatabaseArgs extends SqlServerConnectionArgs {
     /**
-     * Logical name of this backup: lower-case letters, digits, `-` and `_`, starting
-     * with a letter. It names the GoBackup model, the archive folder under the
-     * prefix and the password variable (`MSSQL_PASSWORD_<NAME>`), so it is a plain
-     * string and must be unique. GoBackup lower-cases model names, hence the rule.
+     * Logical name of this backup: lower-case letters, digits, `-` and `_`, starting with
+     * a letter. It names the GoBackup model, the archive folder under the prefix and the
+     * password variable (`MSSQL_PASSWORD_<NAME>`), so it is a plain string and unique.
      */
     name: string;
     /**
@@ -49,22 +55,20 @@ export interface DatabaseArgs extends SqlServerConnectionArgs {
 /** When backups run. */
 export interface ScheduleArgs {
     /**
-     * Cron expression as Kubernetes and GoBackup's scheduler read it (robfig/cron v3):
-     * five fields (minute hour day-of-month month day-of-week, weekdays 0-6 or
-     * SUN-SAT), or a descriptor such as `@daily` or `@every 6h`. No `TZ=` prefix: set
-     * `timeZone`. Default `0 2 * * *`.
+     * Cron expression as Kubernetes and the backup agent read it (robfig/cron v3): five
+     * fields (minute hour day-of-month month day-of-week, weekdays 0-6 or SUN-SAT), or a
+     * descriptor such as `@daily` or `@every 6h`. No `TZ=` prefix: set `timeZone`.
+     * Default `0 2 * * *`. A preview warns when a run falls into a daylight-saving gap
+     * or overlap of the time zone.
      */
     cron?: pulumi.Input<string>;
-    /**
-     * IANA time zone the expression is read in, spelled exactly (Go loads it by
-     * case-sensitive name), e.g. `Europe/Berlin`. Default `Etc/UTC`.
-     */
+    /** IANA time zone the expression is read in, spelled exactly (Go loads it by case-sensitive name). Default `Etc/UTC`. */
     timeZone?: pulumi.Input<string>;
 }
 
-/** Admin connection used by Pulumi to provision MinIO (bucket, user, policy). */
+/** Admin connection Pulumi provisions a MinIO-compatible server with (MinIO, AIStor, pgsty/minio). */
 export interface MinioAdminArgs {
-    /** `host:port` of the MinIO API as Pulumi reaches it. Default: host and port of `storage.endpoint`. */
+    /** `host:port` of the admin API as Pulumi reaches it. Default: host and port of `storage.endpoint`. */
     server?: pulumi.Input<string>;
     /** Admin (root) user name. */
     user: pulumi.Input<string>;
@@ -78,94 +82,113 @@ export interface MinioAdminArgs {
 export interface BucketArgs {
     /**
      * Bucket name (S3 rules: 3-63 characters, lower-case letters, digits, `.` and `-`).
-     * Default: `<component name>-backups`.
+     * Default: `<component name>-backups`. May come from another stack (an Output).
      */
-    name?: string;
-    /** Create the bucket (true, default) or use an existing one by name (false). */
+    name?: pulumi.Input<string>;
+    /** Create the bucket (true, default, provisioned mode) or use an existing one by name (false). */
     create?: boolean;
     /**
-     * Days after which backup objects under the prefix expire (lifecycle rule).
-     * Must cover the span of `keep` backups. Default 30. Set 0 for no expiry rule.
-     * A plain number: it decides whether a lifecycle resource exists.
+     * Days a deleted or replaced archive stays recoverable (the bucket is versioned; this
+     * expires noncurrent versions). Current archives never expire by age: `keep` governs
+     * them, so the last good backups stay when backups stop. Default 30; 0 keeps every
+     * version for ever. Only for a bucket this component creates.
      */
     retentionDays?: number;
-    /**
-     * Days after which replaced or deleted object versions expire: how long an
-     * archive removed by `keep` (or by anyone) stays recoverable. Default 7; 0 keeps them.
-     */
+    /** @deprecated Use `retentionDays`, which now means exactly this (noncurrent versions' expiry). */
     noncurrentVersionRetentionDays?: number;
     /**
+     * Opt-in: also expire current archives (and their manifests) older than this many
+     * days, in each database's folder only (never restore records). Must exceed the span
+     * of `keep` backups, checked at preview. Default: none.
+     */
+    maxAgeDays?: number;
+    /**
      * What `pulumi destroy` does with a bucket this component created. Default false:
-     * backups outlive the stack, so destroy leaves the bucket, its versioning and its
-     * lifecycle rule in place (Pulumi forgets them) and succeeds; the archives then
-     * expire by the lifecycle rule. True: destroy deletes the bucket and every backup
-     * in it (sandboxes such as the dev stack).
+     * destroy leaves the bucket, its versioning and its lifecycle in place. True: destroy
+     * deletes the bucket and every backup in it (sandboxes such as the dev stack).
      */
     forceDestroy?: boolean;
 }
 
-/**
- * The backup user's keys, for a bucket someone else provisioned (a storage team's
- * bucket and access key): the component then creates nothing in MinIO. The key
- * needs the policy the component would create (see `backupPolicy` output and the
- * README).
- */
+/** Keys of an existing user, for a bucket someone else provisioned (bring-your-own mode). */
 export interface ExistingCredentialsArgs {
     /** Access key id. */
     accessKeyId: pulumi.Input<string>;
-    /** Secret key. Pass a secret; it is wrapped in `pulumi.secret` either way. */
+    /** Secret key, any characters S3 allows. Pass a secret; it is wrapped in `pulumi.secret` either way. */
     secretAccessKey: pulumi.Input<string>;
 }
 
-/** Where backups are stored. */
+/**
+ * Where backups are stored. Two modes: provisioned (`admin` or `provider`: the
+ * component creates the bucket, a backup user and a read-only restore user on a
+ * MinIO-compatible server) and bring your own (`credentials`: a bucket and keys on any
+ * S3 server, such as AWS S3, Ceph RGW, SeaweedFS, Garage, Versity's gateway or R2).
+ */
 export interface StorageArgs {
-    /**
-     * URL of the MinIO (or S3-compatible) API as the backup job reaches it, with
-     * scheme: `http://minio:9000`, `https://s3.example.com`.
-     */
+    /** URL of the S3 API as the backup job reaches it, with scheme: `http://minio:9000`, `https://s3.eu-west-1.amazonaws.com`. */
     endpoint: pulumi.Input<string>;
-    /** Region GoBackup signs requests for. Default `us-east-1` (MinIO's default). */
+    /** Region requests are signed for. Default `us-east-1`. */
     region?: pulumi.Input<string>;
-    /** Admin connection for provisioning. Give exactly one of `admin`, `provider` and `credentials`. */
+    /**
+     * Address the bucket as `<endpoint>/<bucket>` (true, default: MinIO and most
+     * self-hosted servers) or as `<bucket>.<endpoint host>` (false: AWS S3's
+     * virtual-hosted style, required by some providers).
+     */
+    pathStyle?: pulumi.Input<boolean>;
+    /**
+     * PEM certificate(s) of a private certificate authority the S3 endpoint's certificate
+     * chains to. Trusted by everything that talks to the bucket (GoBackup's upload and
+     * retention state, the agent's verification, list and restore) besides the system's
+     * roots. TLS is always verified.
+     */
+    caCertificate?: pulumi.Input<string>;
+    /** Provisioned mode: the admin connection. Give exactly one of `admin`, `provider` and `credentials`. */
     admin?: MinioAdminArgs;
-    /** An existing `minio.Provider` to provision with, instead of `admin`. */
+    /** Provisioned mode: an existing `minio.Provider`, instead of `admin`. */
     provider?: minio.Provider;
     /**
-     * Bring your own bucket and keys: nothing is created in MinIO (no admin
-     * credentials, no MinIO provider, no generated secret). Needs `bucket.name`.
+     * Bring your own: the backup user's keys for an existing bucket; nothing is created in
+     * the store (no admin credentials, no MinIO provider). Needs `bucket.name`. The key
+     * needs the `backupPolicy` output's permissions.
      */
     credentials?: ExistingCredentialsArgs;
+    /**
+     * Bring your own: a restore user's keys, with the `restorePolicy` output's
+     * permissions (read the prefix, create restore records). Default: restores use
+     * `credentials` (a preview warning says so).
+     */
+    restoreCredentials?: ExistingCredentialsArgs;
     /** The bucket. */
     bucket?: BucketArgs;
     /**
-     * Key prefix under which all backups of this component live; the backup user
-     * may touch nothing outside it. Segments of letters, digits, `.`, `_`, `-`,
-     * joined by `/`, no leading or trailing `/`. Default `backups/sqlserver`.
+     * Key prefix under which all backups of this component live; the users may touch
+     * nothing outside it. Segments of letters, digits, `.`, `_`, `-`, joined by `/`.
+     * Default `backups/sqlserver`.
      */
     prefix?: pulumi.Input<string>;
-    /** How many archives GoBackup keeps per database (its `keep`). Default 14. */
+    /** How many archives are kept per database (GoBackup's `keep`). Default 14. */
     keep?: pulumi.Input<number>;
+    /**
+     * Delete archives beyond `keep` that GoBackup's retention lost track of (its state was
+     * lost or overwritten). Default false: they are reported by `status`, `list` and the
+     * metrics, and left alone.
+     */
+    pruneUntracked?: boolean;
     /** Seconds one HTTP request to the store may take. Default 300. */
     timeoutSeconds?: pulumi.Input<number>;
     /** Retries of a failed request. Default 3. */
     maxRetries?: pulumi.Input<number>;
-    /**
-     * Name of the dedicated MinIO user the component creates (also its access key
-     * id). Default `<component name>-backup`; set it when several stacks share one
-     * MinIO. Not with `credentials`.
-     */
+    /** Provisioned mode: name (and access key id) of the backup user. Default `<component name>-backup`. */
     userName?: string;
+    /** Provisioned mode: name (and access key id) of the restore user. Default `<component name>-restore`. */
+    restoreUserName?: string;
 }
 
-/**
- * GoBackup's web UI and API. FACTS: its routes are registered before its BasicAuth
- * middleware, so it must be treated as unauthenticated. It is therefore always bound
- * to 127.0.0.1 inside the container; reach it with `docker exec` or a port-forward.
- */
+/** @deprecated GoBackup's web UI ran only under `gobackup run`, which the backup agent replaced; use `target.docker.metrics`. */
 export interface WebUiArgs {
-    /** Serve the web UI, `/status` and `/metrics` on 127.0.0.1. Default false. */
+    /** @deprecated Must be false or absent. */
     enabled?: boolean;
-    /** Port inside the container. Default 2703. */
+    /** @deprecated Ignored. */
     port?: number;
 }
 
@@ -173,85 +196,121 @@ export interface WebUiArgs {
 export interface PinnedDownload {
     /** Version, recorded in the image's labels. */
     version: string;
-    /** Download link (sqlpackage: Microsoft's versioned link; GoBackup: its release tarball). */
+    /** Download link (sqlpackage: Microsoft's versioned link; GoBackup: its release tarball), or your mirror's. */
     url: string;
     /** SHA-256 of the download, 64 hex digits; the build fails on a mismatch. */
     sha256: string;
 }
 
+/** A registry the built image is pushed to. */
+export interface RegistryArgs {
+    /** Registry host (and port), e.g. `registry.example.com:5000`. */
+    server: string;
+    /** User name, if the registry needs one. */
+    username?: pulumi.Input<string>;
+    /** Password or token (secret). */
+    password?: pulumi.Input<string>;
+}
+
+/** `docker build`'s builder. */
+export type DockerBuilderVersion = "BuilderV1" | "BuilderBuildKit";
+
 /** How to build the backup image from the package's image/ directory. */
 export interface ImageBuildArgs {
-    /** sqlpackage to install. Default: the pin in image/versions.env (170.4.83.3). */
+    /** sqlpackage to install. Default: the register's pin (image/artifacts.env). */
     sqlpackage?: PinnedDownload;
-    /** GoBackup release to install. Default: the pin in image/versions.env (v3.1.1). */
+    /** GoBackup release to install. Default: the register's pin. */
     gobackup?: PinnedDownload;
-    /** MinIO's `mc` client (manifests, list, restore). Default: the pin in image/versions.env. */
+    /** @deprecated The image no longer installs MinIO's withdrawn `mc`; setting it is an error. */
     mc?: PinnedDownload;
-    /** Base image. Default `ubuntu:22.04`; Debian 12 works too. */
+    /** Base image, by digest. Default: the register's Ubuntu 22.04; Debian 12 works too. */
     baseImage?: string;
+    /** Go image the backup agent is built in, by digest. Default: the register's golang image. */
+    goBuilderImage?: string;
+    /** Go module proxy the agent's build downloads its modules from. Default `https://proxy.golang.org,direct`. */
+    goProxy?: string;
     /** Only `linux/amd64` is accepted: sqlpackage ships for x64 only. */
     platform?: string;
     /** Repository name of the image. Default `sqlserver-backup`. */
     repository?: string;
     /**
-     * Push to this registry (clusters need it). Without it the image stays on the
-     * Docker engine that built it (`skipPush`), which suits the docker target.
+     * Push to this registry and run the pushed digest. A Kubernetes target needs it (or
+     * `image.ref`): a cluster cannot pull an image that stayed on the build machine.
      */
-    registry?: { server: string; username?: pulumi.Input<string>; password?: pulumi.Input<string> };
-    /**
-     * Network for the build's RUN steps (`docker build --network`), e.g. `"host"` when
-     * the downloads are reached through a proxy on the build host. Default: Docker's.
-     */
+    registry?: RegistryArgs;
+    /** Network for the build's RUN steps (`docker build --network`), e.g. `"host"`. */
     network?: string;
     /** Extra `host:ip` entries for the build (`docker build --add-host`). */
     addHosts?: string[];
     /** Images whose layers the build may reuse (`docker build --cache-from`). */
     cacheFrom?: string[];
     /** `BuilderBuildKit` or `BuilderV1` (the classic builder). Default: the engine's. */
-    builderVersion?: "BuilderV1" | "BuilderBuildKit";
-    /**
-     * The Docker engine that builds (and, without a registry, keeps) the image.
-     * Default: the docker target's `provider`, so a remote host builds the image its
-     * container runs; else the ambient one.
-     */
+    builderVersion?: DockerBuilderVersion;
+    /** The Docker engine that builds the image. Default: `target.docker.provider`, else the ambient one. */
     provider?: docker.Provider;
 }
 
-/** The backup image: built here (default), or a prebuilt reference. */
-export type ImageArgs = { build?: ImageBuildArgs } | { /** Prebuilt image, ideally by digest. */ ref: string };
+/** The backup image: give exactly one of `build` and `ref`. */
+export interface ImageArgs {
+    /** Build it from this package's image/ directory. */
+    build?: ImageBuildArgs;
+    /** A prebuilt image, ideally by digest (`registry/name@sha256:...`). */
+    ref?: string;
+}
+
+/** Log rotation of the Docker target's containers (json-file). */
+export interface LogRotationArgs {
+    /** Largest log file, Docker's size form: `10m`, `1g`. */
+    maxSize: string;
+    /** Log files kept. */
+    maxFiles: number;
+}
+
+/** The backup agent's Prometheus metrics, off unless given. */
+export interface MetricsArgs {
+    /** Port inside the container (and on the host). Default 9464. */
+    port?: number;
+    /** Host address the port is published on. Default `127.0.0.1`; `0.0.0.0` for every interface. */
+    hostAddress?: string;
+}
 
 /** Run the schedule as a long-running container on one Docker host. */
 export interface DockerTargetArgs {
-    kind: "docker";
     /** Docker provider (e.g. a remote host over SSH). Default: the ambient one. */
     provider?: docker.Provider;
     /** Container name. Default `<component name>-backup`. */
     containerName?: string;
-    /** Networks to attach the container to (by name), e.g. the one SQL Server and MinIO are on. */
+    /** Networks to attach the container to (by name), e.g. the one SQL Server and the S3 server are on. */
     networks?: pulumi.Input<string>[];
-    /** Named volume for the workdir (staging, local copies, GoBackup's state). Default `<component name>-workdir`. */
+    /** Named volume for the workdir (staging, local copies, the agent's records). Default `<component name>-workdir`. */
     volumeName?: string;
-    /** Seconds `pulumi up` waits for the container to report healthy before failing. Default 300. */
+    /**
+     * Seconds `pulumi up` waits for the container to be ready (configuration valid,
+     * credentials readable, scheduler running); never for a backup. Default 300.
+     */
     waitTimeoutSeconds?: number;
     /**
-     * Run one backup before the scheduler starts, in a one-shot container that
-     * `pulumi up` waits for: `up` then ends with a verified backup in the bucket, or
-     * fails with the backup's own error. It runs again whenever the backup container
-     * is replaced. Default false.
+     * Run one backup before `pulumi up` ends, in a one-shot container it waits for: `up`
+     * ends with a verified backup in the bucket, or fails with the backup's own error.
+     * It runs again whenever the backup container is replaced. Default false.
      */
     backupOnStart?: boolean;
     /** Seconds `pulumi up` waits for that first backup. Default 3600. */
     firstBackupTimeoutSeconds?: number;
-    /** json-file log rotation. Default `{ maxSize: "10m", maxFiles: 5 }`. */
-    logRotation?: { maxSize: string; maxFiles: number };
+    /**
+     * Seconds a running backup may take to finish when the container is stopped or
+     * replaced; after that it is stopped and recorded as interrupted. Default 600.
+     */
+    shutdownGraceSeconds?: number;
+    /** json-file log rotation, applied when the container is created. Default `{ maxSize: "10m", maxFiles: 5 }`. */
+    logRotation?: LogRotationArgs;
+    /** Serve the agent's Prometheus metrics (off by default). */
+    metrics?: MetricsArgs;
 }
 
 /**
  * Where a NetworkPolicy lets the backup and restore pods connect. Give `cidrs` for
- * addresses outside the cluster, or label selectors for pods inside it (Kubernetes
- * reserves ipBlock for cluster-external addresses; some network plugins, Cilium
- * among them, do not match pods by CIDR). Selectors combine as Kubernetes combines
- * them: pods with `podLabels` in namespaces with `namespaceLabels`.
+ * addresses outside the cluster, or label selectors for pods inside it.
  */
 export interface NetworkPeerArgs {
     /** CIDR blocks, e.g. `["10.20.0.0/24"]`. */
@@ -260,11 +319,7 @@ export interface NetworkPeerArgs {
     namespaceLabels?: Record<string, string>;
     /** Labels of the pods (e.g. `{ app: "mssql" }`); without namespaceLabels, pods in the target's namespace. */
     podLabels?: Record<string, string>;
-    /**
-     * TCP ports the peer listens on, as the policy sees them: the pod's port after a
-     * Service's DNAT, not the Service port. Default: the database ports (SQL Server)
-     * or the endpoint's port (MinIO).
-     */
+    /** TCP ports the peer listens on (the pod's port after a Service's DNAT). Default: the database ports or the endpoint's port. */
     ports?: number[];
 }
 
@@ -272,34 +327,50 @@ export interface NetworkPeerArgs {
 export interface NetworkPolicyArgs {
     /** Where the SQL Server(s) are. */
     sqlServer: NetworkPeerArgs;
-    /** Where MinIO is. */
+    /** Where the S3 server is. */
     minio: NetworkPeerArgs;
     /** Where DNS is. Default: UDP and TCP port 53 anywhere. */
     dns?: NetworkPeerArgs;
 }
 
-/** Run the schedule as a Kubernetes CronJob (`RUN_MODE=once` per Job). */
+/** CPU and memory quantities, as Kubernetes writes them (`250m`, `1Gi`). */
+export interface QuantityArgs {
+    /** CPU, e.g. `250m` or `1`. */
+    cpu?: string;
+    /** Memory, e.g. `1Gi` or `512Mi`. */
+    memory?: string;
+}
+
+/** Container resources. */
+export interface ResourcesArgs {
+    /** What the scheduler reserves. Default cpu 250m, memory 1Gi. */
+    requests?: QuantityArgs;
+    /** Hard limits. Default memory 4Gi. */
+    limits?: QuantityArgs;
+}
+
+/** Jobs kept in the CronJob's history. */
+export interface HistoryLimitsArgs {
+    /** Successful Jobs kept. Default 3. */
+    successful?: number;
+    /** Failed Jobs kept. Default 5. */
+    failed?: number;
+}
+
+/** Run the schedule as a Kubernetes CronJob (one `once` run per Job). */
 export interface KubernetesTargetArgs {
-    kind: "kubernetes";
     /** Namespace of every object (a DNS label: lower-case letters, digits, `-`, at most 63). */
     namespace: pulumi.Input<string>;
     /**
      * Create the namespace, labelled to enforce the `restricted` Pod Security Standard.
-     * Default false: it must exist, and `pulumi preview` reads it to say so if it does
-     * not (the provider needs `get` on namespaces for that).
+     * Default false: it must exist, and `pulumi preview` reads it to say so if it does not.
      */
     createNamespace?: boolean;
     /** Kubernetes provider. Default: the ambient one (current kubeconfig context). */
     provider?: k8s.Provider;
     /** Container resources. Default requests cpu 250m / memory 1Gi, limit memory 4Gi. */
-    resources?: {
-        requests?: { cpu?: string; memory?: string };
-        limits?: { cpu?: string; memory?: string };
-    };
-    /**
-     * Size of the emptyDir staging the export (about the size of the data, FACTS).
-     * Default 20Gi. Ignored when `persistentVolumeClaim` is set.
-     */
+    resources?: ResourcesArgs;
+    /** Size of the emptyDir staging the export (about twice the data). Default 20Gi. Ignored with `persistentVolumeClaim`. */
     workdirSizeLimit?: string;
     /** Name of an existing PVC to use as the workdir instead of an emptyDir (local copies then survive Jobs). */
     persistentVolumeClaim?: string;
@@ -307,43 +378,51 @@ export interface KubernetesTargetArgs {
     startingDeadlineSeconds?: number;
     /** Seconds a backup Job may run before it is killed. Default 21600 (6 h). */
     activeDeadlineSeconds?: number;
-    /** Retries of a failed backup Job. Default 1. */
+    /** Retries of a failed backup Job. Default 1; 0 retries never. */
     backoffLimit?: number;
-    /** Seconds finished backup Jobs are kept. Default 604800 (7 days). Restore Jobs are kept as the record of the restore. */
+    /** Seconds finished backup Jobs are kept. Default 604800 (7 days). */
     ttlSecondsAfterFinished?: number;
     /** Successful and failed Jobs kept in history. Default 3 and 5. */
-    historyLimits?: { successful?: number; failed?: number };
+    historyLimits?: HistoryLimitsArgs;
     /** Pause the schedule without deleting anything. Default false. */
     suspend?: boolean;
-    /** Restrict the backup and restore pods' egress to SQL Server, MinIO and DNS, and deny ingress. Off by default. */
+    /** Restrict the backup and restore pods' egress to SQL Server, the S3 server and DNS, and deny ingress. Off by default. */
     networkPolicy?: NetworkPolicyArgs;
     /** Image pull secrets for a private registry. */
     imagePullSecrets?: string[];
 }
 
-/** Where the schedule runs; discriminated by `kind`. */
-export type TargetArgs = DockerTargetArgs | KubernetesTargetArgs;
+/** Where the schedule runs: give exactly one of `docker` and `kubernetes`. */
+export interface TargetArgs {
+    /** A long-running container on one Docker host. */
+    docker?: DockerTargetArgs;
+    /** A CronJob on a Kubernetes cluster. */
+    kubernetes?: KubernetesTargetArgs;
+}
 
 /** A restore run by `pulumi up`: import one backup into a new or empty database. */
 export interface RestoreArgs {
     /**
      * Id of this restore (lower-case letters, digits, `-`; up to 20). It names the Job or
-     * container and a record in the bucket (`<prefix>/.restores/<id>.json`): a new id
-     * runs a new restore; the same id never runs twice, even when its Job or container
-     * is deleted and created again.
+     * container and a record in the bucket (`<prefix>/.restores/<id>.json`): a new id runs
+     * a new restore; the same id never runs twice.
      */
     id: string;
-    /** Which backup: `latest` (default), an archive file name or key, or `before:<time>` (e.g. `before:2026-11-23T02:00:00Z`). */
+    /**
+     * Which backup: `latest` (default: the newest verified one), an archive file name or
+     * key, or `before:<time>` with an RFC 3339 time (`before:2026-11-23T02:00:00Z`), a time
+     * in the schedule's time zone (`before:2026-11-23T03:00`) or a date (`before:2026-11-23`).
+     */
     backup?: string;
     /** Which database's backups (its `name`). Default: the only database. */
     database?: string;
-    /** The SQL Server and the new or empty database to import into. */
+    /** The SQL Server and the new or empty database to import into; never the database backed up. */
     target: SqlServerConnectionArgs;
     /** Restore even without a manifest or with a wrong checksum. Default false. */
     force?: boolean;
     /**
-     * Seconds `pulumi up` waits for the restore; the restore is stopped (and reported
-     * failed) when they are up. Default 3600.
+     * Seconds the whole restore may take (download, check, import); it is stopped and
+     * reported failed after that. `pulumi up` waits for it. Default 3600.
      */
     timeoutSeconds?: number;
 }
@@ -357,24 +436,19 @@ export interface SqlServerBackupArgs {
     /** Where backups are stored. */
     storage: StorageArgs;
     /**
-     * Archives kept per database on the job's own volume, besides the bucket. They
-     * are written also when the upload fails, so a failed upload loses nothing.
-     * Default 2; 0 turns the local copy off.
+     * Archives kept per database on the job's own volume, besides the bucket. They are
+     * written also when the upload fails, so a failed upload loses nothing. Default 2; 0: none.
      */
     localCopies?: number;
-    /**
-     * The image a deployment runs: `{ build: {...} }` builds it from this package's
-     * image/ directory, `{ ref }` uses a prebuilt one. Left out, no image is built.
-     */
+    /** The image a deployment runs. Default with a Docker target: built from this package's image/ directory. */
     image?: ImageArgs;
-    /** GoBackup's web UI (off by default). */
+    /** @deprecated See {@link WebUiArgs}. */
     webUi?: WebUiArgs;
     /** Run a restore on `pulumi up` (needs a target); see {@link RestoreArgs}. */
     restore?: RestoreArgs;
     /**
-     * Where the schedule runs. Left out, the component provisions storage and
-     * renders the configuration only (see its outputs) for you to run elsewhere.
-     * A target needs `image` (built or a reference).
+     * Where the schedule runs. Left out, the component provisions storage and renders the
+     * configuration only (see its outputs) for you to run elsewhere.
      */
     target?: TargetArgs;
 }

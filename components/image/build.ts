@@ -1,20 +1,24 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import type { ImageArgs } from "../args/types";
+import type { ImageBuildArgs } from "../args/types";
 import { childName } from "../plan/naming";
 import { contentTag, IMAGE_PLATFORM, imageBuildArgs, imageDirectory } from "./pins";
 
+/** The image a deployment runs, and the build resource when the component built it. */
+export interface BuiltImage {
+    ref: pulumi.Output<string>;
+    resource?: docker.Image;
+}
+
 /**
- * The backup image: built from the package's image/ directory on `provider`'s
- * engine (pushed when a registry is given), or a prebuilt reference. Returns the
- * reference a deployment should run.
+ * The backup image: built from the package's image/ directory on the given Docker
+ * engine and, with a registry, pushed (the deployment then runs the pushed digest);
+ * without one it stays on the engine that built it, for a Docker target there.
  */
-export function backupImage(name: string, image: ImageArgs, parent: pulumi.Resource, provider?: docker.Provider): pulumi.Output<string> {
-    if ("ref" in image) return pulumi.output(image.ref);
-    const build = image.build ?? {};
+export function backupImage(name: string, build: ImageBuildArgs, parent: pulumi.Resource, provider?: docker.Provider): BuiltImage {
     const imageDir = imageDirectory();
-    const args = imageBuildArgs(image);
+    const args = imageBuildArgs(build);
     const repository = build.registry ? `${build.registry.server}/${build.repository ?? "sqlserver-backup"}` : (build.repository ?? "sqlserver-backup");
     const buildProvider = build.provider ?? provider;
     const built = new docker.Image(
@@ -47,5 +51,5 @@ export function backupImage(name: string, image: ImageArgs, parent: pulumi.Resou
         { parent, ...(buildProvider ? { provider: buildProvider } : {}) },
     );
     // Pushed: pin the digest; local only: the content-derived tag is already exact.
-    return build.registry ? built.repoDigest : built.imageName;
+    return { ref: build.registry ? built.repoDigest : built.imageName, resource: built };
 }

@@ -1,8 +1,8 @@
 /**
- * Every default and every fixed path in one visible place. The image's entrypoint
- * applies the same defaults for users without Pulumi (image/entrypoint.sh); the
- * contract test (tests/unit/configContract.test.ts) renders both from the defaults
- * alone, so the two cannot drift silently.
+ * Every default and every fixed path in one visible place. The image's agent applies
+ * the same defaults for users without Pulumi (image/agent/internal/gbconfig/render.go);
+ * the contract test (tests/agent) renders both from the defaults alone, so the two
+ * cannot drift silently.
  */
 export const DEFAULTS = {
     port: 1433,
@@ -11,14 +11,14 @@ export const DEFAULTS = {
     cron: "0 2 * * *",
     timeZone: "Etc/UTC",
     region: "us-east-1",
+    pathStyle: true,
     prefix: "backups/sqlserver",
     keep: 14,
     timeoutSeconds: 300,
     maxRetries: 3,
+    /** Days a deleted or replaced archive stays recoverable (noncurrent versions). */
     retentionDays: 30,
-    noncurrentVersionRetentionDays: 7,
     localCopies: 2,
-    webUiPort: 2703,
     /**
      * GoBackup's tar "compressor" only: a .bacpac is already a zip, so gzip or zstd
      * spend CPU for almost no size (FACTS; measured in bench/).
@@ -35,26 +35,41 @@ export const IMAGE = {
     home: "/home/sqlbackup",
     /**
      * The workdir volume: GoBackup's staging, sqlpackage's temp data (TMPDIR points
-     * below it), local copies and GoBackup's state. Size it for the data.
+     * below it), local copies and the agent's records. Size it for the data.
      */
     workdir: "/tmp/gobackup",
     /** Where local copies of recent archives live, one folder per database. */
     localCopies: "/tmp/gobackup/archives",
-    /** Where the targets put secret files; each variable `X` is read from `X_FILE` (docker-library's convention). */
+    /** Where the targets put credential files; each variable `X` is read from `X_FILE` (docker-library's convention). */
     secretsDir: "/run/secrets/sqlserver-backup",
     /** The entrypoint: `/entrypoint.sh <mode>`. */
     entrypoint: "/entrypoint.sh",
+    /** The backup agent; `health` is the container's health check. */
+    agent: "/usr/local/bin/sqlserver-backup-agent",
+} as const;
+
+/** How the agent behaves in a deployment; each becomes its environment variable. */
+export const AGENT = {
+    /** Seconds a running backup gets to finish when the container is stopped or replaced. */
+    shutdownGraceSeconds: 600,
+    /** Seconds after the daemon's start during which the health check reports readiness (and this container's own runs) only. */
+    healthSettleSeconds: 120,
+    /** The metrics port inside the container when metrics are on. */
+    metricsPort: 9464,
 } as const;
 
 /** Names of the environment variables the rendered config and the job use. */
 export const ENV = {
     minioAccessKey: "MINIO_ACCESS_KEY",
     minioSecretKey: "MINIO_SECRET_KEY",
-    webUsername: "GOBACKUP_WEB_USERNAME",
-    webPassword: "GOBACKUP_WEB_PASSWORD",
+    /** The read-only restore user's keys; the agent's list and restore prefer them over the backup user's. */
+    restoreAccessKey: "RESTORE_ACCESS_KEY",
+    restoreSecretKey: "RESTORE_SECRET_KEY",
+    /** PEM certificates of a private CA (as a file: MINIO_CA_CERT_FILE). */
+    caCertificate: "MINIO_CA_CERT",
     /** Prefix of the per-database password variables: `MSSQL_PASSWORD_<NAME>`. */
     mssqlPasswordPrefix: "MSSQL_PASSWORD_",
-    /** The rendered gobackup.yml itself, handed to the entrypoint (it holds no secret). */
+    /** The rendered gobackup.yml itself, handed to the agent (it holds no secret). */
     configYaml: "GOBACKUP_CONFIG_YAML",
     restoreTargetPassword: "RESTORE_TARGET_PASSWORD",
 } as const;

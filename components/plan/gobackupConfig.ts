@@ -1,7 +1,7 @@
 import * as YAML from "yaml";
 import { DEFAULTS, ENV } from "./defaults";
 import { databasePath, passwordVariable } from "./naming";
-import { BackupSettings, DatabaseSettings } from "./settings";
+import { BackupSettings, DatabaseSettings } from "../args/settings";
 
 /**
  * A credential the rendered config references as `"${NAME}"`. Targets deliver each
@@ -61,7 +61,7 @@ function storages(settings: BackupSettings, db: DatabaseSettings): Record<string
             path: databasePath(storage.prefix, db.name),
             access_key_id: envReference(ENV.minioAccessKey),
             secret_access_key: envReference(ENV.minioSecretKey),
-            force_path_style: true,
+            force_path_style: storage.pathStyle,
             timeout: storage.timeoutSeconds,
             max_retries: storage.maxRetries,
             keep: storage.keep,
@@ -77,28 +77,10 @@ function storages(settings: BackupSettings, db: DatabaseSettings): Record<string
     return result;
 }
 
-/** Command GoBackup runs before and after each run of a model (image/hook.sh). */
-export const HOOK_COMMAND = "sqlserver-backup-hook";
-
-/**
- * before_script and after_script. GoBackup runs after_script after every run, failed
- * or not, once its temp dir is gone: the hook finds the run's archive in the bucket,
- * writes `<archive>.manifest.json` from the bucket's own bytes, prunes manifests
- * whose archive `keep` deleted, and records the run's outcome for the health check.
- */
-function hookScripts(settings: BackupSettings, db: DatabaseSettings): Record<string, string> {
-    const { storage } = settings;
-    return {
-        before_script: `${HOOK_COMMAND} start ${db.name}`,
-        after_script: [HOOK_COMMAND, "finish", db.name, storage.endpoint, storage.bucket, databasePath(storage.prefix, db.name)].join(" "),
-    };
-}
-
 function model(settings: BackupSettings, db: DatabaseSettings): Record<string, unknown> {
     return {
         description: `SQL Server database ${db.database} on ${db.host},${db.port}`,
         schedule: { cron: settings.schedule.cron },
-        ...hookScripts(settings, db),
         databases: { [db.name]: mssqlDatabase(db) },
         compress_with: { type: DEFAULTS.compressWith, filename_format: DEFAULTS.filenameFormat },
         default_storage: REMOTE_STORAGE,
@@ -106,22 +88,9 @@ function model(settings: BackupSettings, db: DatabaseSettings): Record<string, u
     };
 }
 
-function webSection(settings: BackupSettings): Record<string, unknown> {
-    if (!settings.webUi.enabled) return { enabled: false };
-    // Loopback only: GoBackup's API registers its routes before BasicAuth (FACTS), so
-    // the credentials are a second line of defence, not the first.
-    return {
-        enabled: true,
-        host: "127.0.0.1",
-        port: settings.webUi.port,
-        username: envReference(ENV.webUsername),
-        password: envReference(ENV.webPassword),
-    };
-}
-
 /** The credentials the config references, in a stable order. */
 function variables(settings: BackupSettings): ConfigVariable[] {
-    const result: ConfigVariable[] = [
+    return [
         { name: ENV.minioAccessKey, description: "access key id of the backup user" },
         { name: ENV.minioSecretKey, description: "secret key of the backup user" },
         ...settings.databases.map((db) => ({
@@ -129,27 +98,22 @@ function variables(settings: BackupSettings): ConfigVariable[] {
             description: `password of ${db.username} for database ${db.database} (${db.name})`,
         })),
     ];
-    if (settings.webUi.enabled) {
-        result.push(
-            { name: ENV.webUsername, description: "web UI user name" },
-            { name: ENV.webPassword, description: "web UI password" },
-        );
-    }
-    return result;
 }
 
 /**
  * Renders gobackup.yml from validated settings: one model per database, secrets only
  * as quoted env references, every default written out (GoBackup has no default
  * syntax: it reads `VAR:-x` as one variable name, FACTS), and nothing that depends
- * on time or machine, so the same settings always give the same text.
+ * on time or machine, so the same settings always give the same text. No hook
+ * scripts: the backup agent runs GoBackup and verifies each run's archive itself.
  */
 export function renderGoBackupConfig(settings: BackupSettings): RenderedConfig {
     const models: Record<string, unknown> = {};
     for (const db of settings.databases) models[db.name] = model(settings, db);
     const document = new YAML.Document({
         workdir: settings.workdir,
-        web: webSection(settings),
+        // The agent runs `gobackup perform`, which never serves the web UI; off all the same.
+        web: { enabled: false },
         models,
     });
     const header = "# Rendered by sqlserver-backup. Secrets are env references; GoBackup expands them at load.\n";

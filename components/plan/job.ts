@@ -2,13 +2,13 @@
  * What every deployment target runs, as pure functions of the settings: the job's
  * environment (plain values only), where its credentials go as files, its labels.
  */
+import { maxBackupAgeSeconds } from "../args/scheduleMath";
+import { BackupSettings } from "../args/settings";
 import { ENV, IMAGE } from "./defaults";
 import { serverFromEndpoint } from "./endpoint";
 import { ConfigVariable } from "./gobackupConfig";
-import { maxBackupAgeSeconds } from "./schedule";
-import { BackupSettings } from "./settings";
 
-/** app.kubernetes.io labels (used on Docker containers and volumes too). */
+/** app.kubernetes.io labels (used on Docker containers and volumes too, without a version there). */
 export function standardLabels(instance: string, component: "backup" | "restore", version?: string): Record<string, string> {
     return {
         "app.kubernetes.io/name": "sqlserver-backup",
@@ -20,7 +20,7 @@ export function standardLabels(instance: string, component: "backup" | "restore"
     };
 }
 
-/** host:port pairs the entrypoint checks before a run: every SQL Server and MinIO. */
+/** host:port pairs the agent checks before a run: every SQL Server and the S3 endpoint. */
 export function preflightTargets(settings: BackupSettings): string {
     const targets = new Set(settings.databases.map((db) => `${db.host}:${db.port}`));
     targets.add(serverFromEndpoint(settings.storage.endpoint));
@@ -32,36 +32,44 @@ export function secretFilePath(variable: string): string {
     return `${IMAGE.secretsDir}/${variable}`;
 }
 
-/** `NAME_FILE=<path>` for each credential: the entrypoint reads the file into `NAME` (docker-library's `_FILE`). */
+/** `NAME_FILE=<path>` for each credential: the agent reads the file as `NAME` (docker-library's `_FILE`). */
 export function secretFileVariables(names: string[]): Record<string, string> {
     return Object.fromEntries([...names].sort().map((name) => [`${name}_FILE`, secretFilePath(name)]));
 }
 
-/** Where the backups are, for the image's `list` and `restore` modes. */
+/** The files a backup job reads: the config's credentials, and the private CA when there is one. */
+export function backupFiles(settings: BackupSettings, credentials: ConfigVariable[]): string[] {
+    return [...credentials.map((variable) => variable.name), ...(settings.storage.customCA ? [ENV.caCertificate] : [])];
+}
+
+/** Where the backups are, for the agent's `list` and `restore`. */
 export function storageLocation(settings: BackupSettings): Record<string, string> {
     return {
         MINIO_ENDPOINT: settings.storage.endpoint,
         MINIO_BUCKET: settings.storage.bucket,
         MINIO_REGION: settings.storage.region,
         MINIO_PATH: settings.storage.prefix,
+        MINIO_FORCE_PATH_STYLE: String(settings.storage.pathStyle),
+        BACKUP_KEEP: String(settings.storage.keep),
         ...(settings.databases.length === 1 ? { BACKUP_NAME: settings.databases[0].name } : {}),
     };
 }
 
 /**
- * The backup job's environment: plain values a reviewer can read in a preview
- * (the rendered config itself, the time zone, the health limit), and a `_FILE` path
- * for each credential; never a secret value.
+ * The backup job's environment: plain values a reviewer can read in a preview (the
+ * rendered config itself, the time zone, the health limit), and a `_FILE` path for
+ * each credential; never a secret value.
  */
-export function jobEnvironment(settings: BackupSettings, config: string, credentials: ConfigVariable[], runMode: "daemon" | "once"): Record<string, string> {
+export function jobEnvironment(settings: BackupSettings, config: string, files: string[], runMode: "daemon" | "once"): Record<string, string> {
     return {
         RUN_MODE: runMode,
         [ENV.configYaml]: config,
-        // GoBackup's scheduler and archive names read the process' local time zone.
+        // The agent's scheduler and GoBackup's archive names read the process' time zone.
         TZ: settings.schedule.timeZone,
         PREFLIGHT_TARGETS: preflightTargets(settings),
         BACKUP_MAX_AGE_SECONDS: String(maxBackupAgeSeconds(settings.schedule.cron, settings.schedule.timeZone)),
+        ...(settings.storage.pruneUntracked ? { PRUNE_UNTRACKED: "true" } : {}),
         ...storageLocation(settings),
-        ...secretFileVariables(credentials.map((variable) => variable.name)),
+        ...secretFileVariables(files),
     };
 }

@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import { CRONJOB_NAME_MAX, LABEL_MAX } from "../args/kubernetesNames";
+import { variableSuffix } from "../args/rules";
 import { ENV } from "./defaults";
 
 /**
@@ -10,7 +11,7 @@ import { ENV } from "./defaults";
 
 /** `orders-eu` -> `MSSQL_PASSWORD_ORDERS_EU`: the variable that carries that database's password. */
 export function passwordVariable(databaseName: string): string {
-    return ENV.mssqlPasswordPrefix + databaseName.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    return ENV.mssqlPasswordPrefix + variableSuffix(databaseName);
 }
 
 /**
@@ -55,9 +56,14 @@ export function defaultBucketName(componentName: string): string {
     return boundedName(componentName, "backups", 63);
 }
 
-/** IAM user name (it is also the access key id in MinIO). */
+/** IAM user name of the backup user (it is also the access key id in MinIO). */
 export function backupUserName(componentName: string): string {
     return boundedName(componentName, "backup", 64);
+}
+
+/** IAM user name of the read-only restore user. */
+export function restoreUserName(componentName: string): string {
+    return boundedName(componentName, "restore", 64);
 }
 
 /** Docker container and volume names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; other characters become "-". */
@@ -72,8 +78,10 @@ export interface KubernetesNames {
     instance: string;
     cronJob: string;
     serviceAccount: string;
-    /** Secret holding the job's credentials (files). */
+    /** Secret holding the backup job's credentials (files). */
     credentials: string;
+    /** Secret holding the read-only restore user's keys (files), for restores. */
+    restoreCredentials: string;
     networkPolicy: string;
     /** Job and Secret of one restore. */
     restore(id: string): string;
@@ -89,6 +97,7 @@ export function kubernetesNames(componentName: string): KubernetesNames {
         cronJob: boundedName(componentName, "backup", CRONJOB_NAME_MAX),
         serviceAccount: boundedName(componentName, "backup", LABEL_MAX),
         credentials: boundedName(componentName, "credentials", LABEL_MAX),
+        restoreCredentials: boundedName(componentName, "restore-credentials", LABEL_MAX),
         networkPolicy: boundedName(componentName, "backup", LABEL_MAX),
         restore: (id) => boundedName(componentName, `restore-${id}`, LABEL_MAX),
     };

@@ -6,7 +6,7 @@
 import { ENV, IMAGE } from "./defaults";
 import { secretFileVariables, storageLocation } from "./job";
 import { boundedName } from "./naming";
-import { BackupSettings } from "./settings";
+import { BackupSettings } from "../args/settings";
 
 /** Commands for one deployment. */
 export interface OperatorCommands {
@@ -36,7 +36,7 @@ export function dockerCommands(containerName: string): OperatorCommands {
         .join(" ");
     const exec = `docker exec ${containerName} ${IMAGE.entrypoint}`;
     return {
-        // The entrypoint's `once`: GoBackup with the container's state dir, config and health record.
+        // The agent's `once`: waits for a run in progress, then backs up with the container's config and records.
         backupNow: `${exec} once`,
         logs: `docker logs --follow --tail 200 ${containerName}`,
         status: `${exec} status`,
@@ -54,8 +54,8 @@ export interface KubernetesDeployment {
     instance: string;
     componentName: string;
     image: string;
-    /** Secret with the credentials. */
-    credentialsSecret: string;
+    /** Secret with the read-only restore user's keys. */
+    restoreCredentialsSecret: string;
     settings: BackupSettings;
 }
 
@@ -97,7 +97,7 @@ function kubectlRun(d: KubernetesDeployment, podBase: string, mode: string, secr
 
 export function kubernetesCommands(d: KubernetesDeployment): OperatorCommands {
     const location = storageLocation(d.settings);
-    const credentials = { name: d.credentialsSecret, keys: [ENV.minioAccessKey, ENV.minioSecretKey] };
+    const credentials = { name: d.restoreCredentialsSecret, keys: [ENV.restoreAccessKey, ENV.restoreSecretKey, ...(d.settings.storage.customCA ? [ENV.caCertificate] : [])] };
     // The target password goes into a Secret from a file, never onto a command line.
     const targetSecret = boundedName(d.componentName, "restore-target", 63);
     // Jobs the CronJob makes are named <cronjob>-<8 digits>; a manual one gets 10 (seconds), within 63.

@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Draft, UNKNOWN } from "../args/draft";
-import { SqlServerBackupArgs, StorageArgs } from "../args/types";
+import { Draft } from "../args/draft";
+import { BackupSettings } from "../args/settings";
+import { bucketOwned, known, SecretDrafts } from "../args/validation";
+import { SqlServerBackupArgs } from "../args/types";
 import { DEFAULTS, IMAGE } from "./defaults";
 import { defaultBucketName } from "./naming";
-import { BackupSettings } from "./settings";
-
-/** Secret values, validated like settings but never rendered; keyed by their argument path. */
-export type SecretDrafts = Record<string, string | typeof UNKNOWN>;
 
 /** `T` with `pulumi.Input` at every leaf: the settings before Outputs resolve. */
 export type InputTree<T> = [T] extends [string | number | boolean]
@@ -15,29 +13,20 @@ export type InputTree<T> = [T] extends [string | number | boolean]
       ? pulumi.Input<InputTree<E>[]>
       : { [K in keyof T]: InputTree<T[K]> };
 
-/** True when the component creates (and owns) the bucket: not for an existing bucket or existing keys. */
-export function bucketOwned(storage: StorageArgs): boolean {
-    return storage.credentials === undefined && storage.bucket?.create !== false;
-}
-
 /**
- * Expiry days of the bucket's lifecycle rule (0: none). A bucket the component does not
- * create gets no rule: it never replaces lifecycle rules it does not own. Plain
- * numbers, because they decide whether the lifecycle resource exists.
+ * The bucket's lifecycle, in days (0: none). A bucket the component does not create
+ * gets none: it never replaces lifecycle rules it does not own. Plain numbers,
+ * because they decide which lifecycle resources exist.
  */
-export function bucketRetention(storage: StorageArgs): { retentionDays: number; noncurrentVersionRetentionDays: number } {
-    const bucket = storage.bucket ?? {};
-    const owned = bucketOwned(storage);
-    return {
-        retentionDays: bucket.retentionDays ?? (owned ? DEFAULTS.retentionDays : 0),
-        noncurrentVersionRetentionDays: bucket.noncurrentVersionRetentionDays ?? (owned ? DEFAULTS.noncurrentVersionRetentionDays : 0),
-    };
+export function bucketRetention(args: SqlServerBackupArgs): { retentionDays: number; maxAgeDays: number } {
+    const bucket = args.storage.bucket ?? {};
+    if (!bucketOwned(args)) return { retentionDays: 0, maxAgeDays: 0 };
+    return { retentionDays: bucket.retentionDays ?? bucket.noncurrentVersionRetentionDays ?? DEFAULTS.retentionDays, maxAgeDays: bucket.maxAgeDays ?? 0 };
 }
 
 /** The settings with every default applied, leaves still Inputs. */
 export function settingsTree(name: string, args: SqlServerBackupArgs): InputTree<BackupSettings> {
     const storage = args.storage;
-    const bucket = storage.bucket ?? {};
     const localCopies = args.localCopies ?? DEFAULTS.localCopies;
     return {
         databases: args.databases.map((db) => ({
@@ -56,14 +45,16 @@ export function settingsTree(name: string, args: SqlServerBackupArgs): InputTree
         storage: {
             endpoint: storage.endpoint,
             region: storage.region ?? DEFAULTS.region,
-            bucket: bucket.name ?? defaultBucketName(name),
+            pathStyle: storage.pathStyle ?? DEFAULTS.pathStyle,
+            bucket: storage.bucket?.name ?? defaultBucketName(name),
             prefix: storage.prefix ?? DEFAULTS.prefix,
             keep: storage.keep ?? DEFAULTS.keep,
             timeoutSeconds: storage.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
             maxRetries: storage.maxRetries ?? DEFAULTS.maxRetries,
-            ...bucketRetention(storage),
+            pruneUntracked: storage.pruneUntracked ?? false,
+            customCA: storage.caCertificate !== undefined,
+            ...bucketRetention(args),
         },
-        webUi: { enabled: args.webUi?.enabled ?? false, port: args.webUi?.port ?? DEFAULTS.webUiPort },
         workdir: IMAGE.workdir,
         ...(localCopies > 0 ? { localCopy: { path: IMAGE.localCopies, keep: localCopies } } : {}),
     };
@@ -73,10 +64,12 @@ export function settingsTree(name: string, args: SqlServerBackupArgs): InputTree
 export function secretTree(args: SqlServerBackupArgs): Record<string, pulumi.Input<string>> {
     const secrets: Record<string, pulumi.Input<string>> = {};
     args.databases.forEach((db, i) => (secrets[`databases[${i}].password`] = db.password));
-    const credentials = args.storage.credentials;
-    if (credentials) {
-        secrets["storage.credentials.accessKeyId"] = credentials.accessKeyId;
-        secrets["storage.credentials.secretAccessKey"] = credentials.secretAccessKey;
+    for (const which of ["credentials", "restoreCredentials"] as const) {
+        const credentials = args.storage[which];
+        if (credentials) {
+            secrets[`storage.${which}.accessKeyId`] = credentials.accessKeyId;
+            secrets[`storage.${which}.secretAccessKey`] = credentials.secretAccessKey;
+        }
     }
     if (args.restore) secrets["restore.target.password"] = args.restore.target.password;
     return secrets;
@@ -85,10 +78,11 @@ export function secretTree(args: SqlServerBackupArgs): Record<string, pulumi.Inp
 /** What is known now: plain values as they are, Outputs and Promises as UNKNOWN. */
 export function peek<T>(tree: InputTree<T>): Draft<T>;
 export function peek(tree: unknown): unknown {
-    if (pulumi.Output.isInstance(tree) || tree instanceof Promise) return UNKNOWN;
+    const value = known(tree as pulumi.Input<unknown>);
+    if (value !== tree) return value;
     if (Array.isArray(tree)) return tree.map((item) => peek(item));
     if (tree !== null && typeof tree === "object") {
-        return Object.fromEntries(Object.entries(tree).map(([key, value]) => [key, peek(value)]));
+        return Object.fromEntries(Object.entries(tree).map(([key, v]) => [key, peek(v)]));
     }
     return tree;
 }

@@ -1,11 +1,11 @@
 /**
- * A restore run by `pulumi up`, as pure data: its environment, its deadline, and how
- * its outcome reads. The targets turn it into a one-shot container or a Job.
+ * A restore run by `pulumi up`, as pure data: its environment, its deadlines, and the
+ * files it reads. The targets turn it into a one-shot container or a Job.
  */
 import { RestoreArgs } from "../args/types";
+import { BackupSettings } from "../args/settings";
 import { DEFAULTS, ENV } from "./defaults";
 import { storageLocation } from "./job";
-import { BackupSettings } from "./settings";
 
 /** The restore's target with defaults applied. */
 export interface RestoreTarget {
@@ -16,22 +16,25 @@ export interface RestoreTarget {
     trustServerCertificate: boolean;
 }
 
-/** Seconds a restore may take by default before it is stopped and reported failed. */
+/** Seconds a restore may take by default (download, check and import) before it is stopped and reported failed. */
 export const DEFAULT_RESTORE_TIMEOUT_SECONDS = 3600;
 
 /**
- * Seconds `pulumi up` waits beyond the restore's own deadline: room to pull the
- * image and start the pod, so the restore always ends (and says so) before Pulumi
- * gives up waiting.
+ * Seconds the platform's own deadline (a Job's activeDeadlineSeconds) lies beyond the
+ * restore's: room to pull the image and start the pod, so the agent always stops the
+ * restore itself and says why, before the platform kills it without an outcome.
  */
-export const RESTORE_WAIT_MARGIN_SECONDS = 600;
+export const RESTORE_PLATFORM_MARGIN_SECONDS = 600;
 
-/** The restore's own deadline, in seconds. */
+/** Seconds `pulumi up` waits beyond the platform's deadline, so it always hears the outcome. */
+export const RESTORE_WAIT_MARGIN_SECONDS = 300;
+
+/** The restore's own deadline, in seconds: the whole restore, as the agent counts it. */
 export function restoreTimeoutSeconds(restore: RestoreArgs): number {
     return restore.timeoutSeconds ?? DEFAULT_RESTORE_TIMEOUT_SECONDS;
 }
 
-/** Non-secret environment of a restore run (see image/restore.sh); credentials come as files. */
+/** Non-secret environment of a restore run (the agent's `restore`); credentials come as files. */
 export function restoreEnvironment(settings: BackupSettings, restore: RestoreArgs, target: RestoreTarget): Record<string, string> {
     return {
         ...storageLocation(settings),
@@ -49,8 +52,13 @@ export function restoreEnvironment(settings: BackupSettings, restore: RestoreArg
     };
 }
 
-/** The variables a restore reads from files: the backup user's keys (read access to the prefix) and the target's password. */
-export const RESTORE_CREDENTIALS = [ENV.minioAccessKey, ENV.minioSecretKey, ENV.restoreTargetPassword] as const;
+/** The files a restore reads: the restore user's keys (read the prefix, record restores), the target's password, the private CA. */
+export function restoreFiles(settings: BackupSettings): string[] {
+    return [ENV.restoreAccessKey, ENV.restoreSecretKey, ENV.restoreTargetPassword, ...(settings.storage.customCA ? [ENV.caCertificate] : [])];
+}
+
+/** The exit code of a restore whose id already ran (the agent's restore.ExitAlreadyRan). */
+export const RESTORE_ALREADY_RAN_EXIT_CODE = 3;
 
 /** Defaults of the restore target. */
 export function restoreTargetDefaults(target: Omit<RestoreTarget, "port" | "username" | "trustServerCertificate"> & Partial<RestoreTarget>): RestoreTarget {

@@ -8,25 +8,17 @@ import { DeployedTarget, RestoreRequest, RestoreRun, TargetInputs } from "./type
 
 /** What must exist before anything else is created: the Kubernetes namespace (created, or read to prove it exists). */
 export function prepareTarget(name: string, target: TargetArgs, parent: pulumi.Resource): pulumi.Resource[] {
-    return target.kind === "kubernetes" ? [kubernetesNamespace(name, target, parent)] : [];
+    return target.kubernetes ? [kubernetesNamespace(name, target.kubernetes, parent)] : [];
 }
 
-/** Deploys the schedule where `target.kind` says. */
+/** Deploys the schedule where the target says (validation made sure exactly one is given). */
 export function deployTarget(target: TargetArgs, inputs: TargetInputs, parent: pulumi.Resource, prepared: pulumi.Resource[]): DeployedTarget {
-    switch (target.kind) {
-        case "docker":
-            return deployDockerTarget(target, inputs, parent);
-        case "kubernetes":
-            return deployKubernetesTarget(target, inputs, parent, prepared);
-    }
+    if (target.docker) return deployDockerTarget(target.docker, inputs, parent);
+    return deployKubernetesTarget(target.kubernetes!, inputs, parent, prepared);
 }
 
 /** Runs the `restore` arg on the same target, after the backup deployment exists. */
 export function runRestore(target: TargetArgs, restore: RestoreRequest, inputs: TargetInputs, deployed: DeployedTarget, parent: pulumi.Resource): RestoreRun {
-    switch (target.kind) {
-        case "docker":
-            return dockerRestore(target, restore, inputs, parent);
-        case "kubernetes":
-            return kubernetesRestore(target, restore, inputs, parent, deployed.resources);
-    }
+    if (target.docker) return dockerRestore(target.docker, restore, inputs, parent);
+    return kubernetesRestore(target.kubernetes!, restore, inputs, parent, deployed.resources);
 }

@@ -3,14 +3,14 @@ import { ENV } from "../plan/defaults";
 import { RestoreRequest, TargetInputs } from "./types";
 
 /**
- * What a restore reads from files: the backup user's keys (read access to the prefix,
- * nothing else) and the target's password; secret as a whole.
+ * What a restore run reads from files: the restore user's keys (it can read the prefix
+ * and record restores, nothing else), the private CA, and the target's password;
+ * secret as a whole.
  */
 export function restoreSecretValues(inputs: TargetInputs, request: RestoreRequest): pulumi.Output<Record<string, string>> {
     return pulumi.secret(
-        pulumi.all([inputs.secretValues, request.password]).apply(([values, targetPassword]): Record<string, string> => ({
-            [ENV.minioAccessKey]: values[ENV.minioAccessKey],
-            [ENV.minioSecretKey]: values[ENV.minioSecretKey],
+        pulumi.all([inputs.restoreFiles, request.password]).apply(([files, targetPassword]): Record<string, string> => ({
+            ...files,
             [ENV.restoreTargetPassword]: targetPassword,
         })),
     );

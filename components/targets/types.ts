@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BackupSettings } from "../args/settings";
 import { RestoreArgs } from "../args/types";
 import { ConfigVariable } from "../plan/gobackupConfig";
 import { OperatorCommands } from "../plan/operatorCommands";
 import { RestoreTarget } from "../plan/restore";
-import { BackupSettings } from "../plan/settings";
 
 /** What a target needs from the component. */
 export interface TargetInputs {
@@ -15,9 +15,11 @@ export interface TargetInputs {
     config: pulumi.Output<string>;
     /** The credentials the config references (their names never depend on secret values). */
     credentials: pulumi.Output<ConfigVariable[]>;
-    /** Their values by variable name (secret). */
-    secretValues: pulumi.Output<Record<string, string>>;
-    /** This package's version, for labels. */
+    /** The backup job's files by variable name: the config's credentials and the private CA (secret). */
+    files: pulumi.Output<Record<string, string>>;
+    /** The restore user's keys by variable name (RESTORE_ACCESS_KEY, RESTORE_SECRET_KEY), and the private CA (secret). */
+    restoreFiles: pulumi.Output<Record<string, string>>;
+    /** This package's version, for Kubernetes labels (never for Docker's, which cannot change in place). */
     version: string;
 }
 
@@ -30,6 +32,10 @@ export interface DeployedTarget {
     firstBackup?: pulumi.Output<string>;
     /** The child resources, for `dependsOn` and references. */
     resources: pulumi.Resource[];
+    /** The long-running container (docker). */
+    container?: pulumi.CustomResource;
+    /** The CronJob (kubernetes). */
+    cronJob?: pulumi.CustomResource;
 }
 
 /** A restore to run: the arg, its target with defaults applied, and the target's validated password (secret). */

@@ -2,16 +2,16 @@ import * as assert from "assert";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { SqlServerBackup, SqlServerBackupArgs } from "../../components";
+import { DockerTargetArgs, SqlServerBackup, SqlServerBackupArgs } from "../../components";
 import { containerOutcome } from "../../components/plan/outcome";
 import { failOnOutcome } from "../../components/targets/outcomeHook";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
-import { assertNoPlainSecrets, envMap, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
+import { assertNoPlainSecrets, envMap, RecordedResource, secretInput, settle, useMocks, valueOf, withUnpatchedMocks } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
 
-function dockerArgs(extra: Partial<Extract<SqlServerBackupArgs["target"], { kind: "docker" }>> = {}): SqlServerBackupArgs {
-    return { ...validArgs(), image: { ref: IMAGE }, target: { kind: "docker", networks: ["backend"], ...extra } };
+function dockerArgs(extra: Partial<DockerTargetArgs> = {}): SqlServerBackupArgs {
+    return { ...validArgs(), image: { ref: IMAGE }, target: { docker: { networks: ["backend"], ...extra } } };
 }
 
 const byType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
@@ -41,18 +41,24 @@ describe("docker target (mocked engine)", () => {
         // Plain, not secret: the preview shows a changed schedule or time zone.
         const env = envMap(container.inputs.envs);
         assert.deepStrictEqual(Object.keys(env), [
+            "BACKUP_KEEP",
             "BACKUP_MAX_AGE_SECONDS",
             "GOBACKUP_CONFIG_YAML",
+            "HEALTH_SETTLE_SECONDS",
             "MINIO_ACCESS_KEY_FILE",
             "MINIO_BUCKET",
             "MINIO_ENDPOINT",
+            "MINIO_FORCE_PATH_STYLE",
             "MINIO_PATH",
             "MINIO_REGION",
             "MINIO_SECRET_KEY_FILE",
             "MSSQL_PASSWORD_BILLING_FILE",
             "MSSQL_PASSWORD_ORDERS_FILE",
             "PREFLIGHT_TARGETS",
+            "RESTORE_ACCESS_KEY_FILE",
+            "RESTORE_SECRET_KEY_FILE",
             "RUN_MODE",
+            "SHUTDOWN_GRACE_SECONDS",
             "TZ",
         ]);
         assert.strictEqual(env.GOBACKUP_CONFIG_YAML, await valueOf(backup.config));
@@ -63,21 +69,23 @@ describe("docker target (mocked engine)", () => {
         assert.strictEqual(env.BACKUP_MAX_AGE_SECONDS, "93600", "daily schedule: 24 h + 2 h");
     });
 
-    it("puts each credential in its own file, owned by the image's user and readable by it alone", async () => {
+    it("puts each credential in its own file the image's user can read on any Docker provider version (0444, no owner)", async () => {
         const { container, backup } = await deploy();
         const uploads = secretInput(container.inputs.uploads) as Record<string, unknown>[];
         const environment = await valueOf(backup.environment);
         assert.deepStrictEqual(
             uploads.map((u) => u.file),
-            ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_BILLING", "MSSQL_PASSWORD_ORDERS"].map((n) => `/run/secrets/sqlserver-backup/${n}`),
+            ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MSSQL_PASSWORD_BILLING", "MSSQL_PASSWORD_ORDERS", "RESTORE_ACCESS_KEY", "RESTORE_SECRET_KEY"].map((n) => `/run/secrets/sqlserver-backup/${n}`),
         );
         for (const upload of uploads) {
-            assert.strictEqual(upload.owner, "10001");
-            assert.strictEqual(upload.group, "10001");
-            assert.strictEqual(upload.permissions, "0400");
-            assert.strictEqual(upload.content, environment[String(upload.file).split("/").pop()!]);
+            // Upload owners exist only from the provider behind @pulumi/docker 5.2; root-owned 0400 would lock the user out.
+            assert.strictEqual(upload.owner, undefined);
+            assert.strictEqual(upload.permissions, "0444");
+            if (environment[String(upload.file).split("/").pop()!] !== undefined) assert.strictEqual(upload.content, environment[String(upload.file).split("/").pop()!]);
         }
         assert.strictEqual(environment.MSSQL_PASSWORD_ORDERS, ORDERS_PASSWORD);
+        const byFile = Object.fromEntries(uploads.map((u) => [String(u.file).split("/").pop(), u.content]));
+        assert.strictEqual(byFile.RESTORE_ACCESS_KEY, "orders-restore", "manual restores in the container use the read-only restore user");
     });
 
     it("keeps the workdir on a named volume so local copies and health records survive restarts", async () => {
@@ -88,27 +96,48 @@ describe("docker target (mocked engine)", () => {
         assert.ok(!labels.includes("app.kubernetes.io/version"), "a version label would replace the volume (and its local copies) on every upgrade");
     });
 
-    it("writes health check durations in Go's form, so the provider reads back what it was given", async () => {
+    it("waits for readiness through the agent's health check, durations in Go's form so the provider reads back what it was given", async () => {
         const { container } = await deploy();
-        assert.deepStrictEqual(container.inputs.healthcheck, { tests: ["CMD", "/usr/local/bin/healthcheck.sh"], interval: "30s", timeout: "10s", startPeriod: "2m0s", retries: 3 });
+        assert.deepStrictEqual(container.inputs.healthcheck, { tests: ["CMD", "/usr/local/bin/sqlserver-backup-agent", "health"], interval: "10s", timeout: "10s", startPeriod: "2m0s", retries: 1 });
+        assert.strictEqual(envMap(container.inputs.envs).HEALTH_SETTLE_SECONDS, "120", "the agent reports readiness for as long as the start period");
         assert.strictEqual(container.inputs.wait, true);
         assert.strictEqual(container.inputs.waitTimeout, 300);
     });
 
-    it("rotates logs and drops privileges", async () => {
+    it("gives a running backup its grace period when the container is stopped or replaced", async () => {
+        const { container } = await deploy(dockerArgs({ shutdownGraceSeconds: 900 }));
+        assert.strictEqual(envMap(container.inputs.envs).SHUTDOWN_GRACE_SECONDS, "900");
+        assert.strictEqual(container.inputs.stopTimeout, 930, "docker stop waits for the agent's grace and the outcome record");
+        assert.strictEqual(container.inputs.destroyGraceSeconds, 930, "replacing the container stops it the same way");
+    });
+
+    it("rotates logs, ignores the log options the daemon merges in (no replace on every up), and drops privileges", async () => {
         const { container } = await deploy();
         assert.strictEqual(container.inputs.logDriver, "json-file");
         assert.deepStrictEqual(container.inputs.logOpts, { "max-size": "10m", "max-file": "5" });
+        assert.deepStrictEqual(container.ignoreChanges, ["logOpts"]);
+        assert.deepStrictEqual(container.replaceOnChanges, ["healthcheck"]);
         assert.deepStrictEqual(container.inputs.securityOpts, ["no-new-privileges:true"]);
         assert.deepStrictEqual(container.inputs.capabilities, { drops: ["ALL"] });
     });
 
-    it("labels the container with app.kubernetes.io labels", async () => {
+    it("labels the container with app.kubernetes.io labels but no version, so an upgrade changes no container", async () => {
         const { container } = await deploy();
         const labels = Object.fromEntries((container.inputs.labels as { label: string; value: string }[]).map((l) => [l.label, l.value]));
         assert.strictEqual(labels["app.kubernetes.io/name"], "sqlserver-backup");
         assert.strictEqual(labels["app.kubernetes.io/instance"], "orders");
         assert.strictEqual(labels["app.kubernetes.io/managed-by"], "pulumi");
+        assert.strictEqual(labels["app.kubernetes.io/version"], undefined);
+    });
+
+    it("serves the agent's metrics only when asked, published on 127.0.0.1 by default", async () => {
+        const { container } = await deploy();
+        assert.strictEqual(envMap(container.inputs.envs).METRICS_ADDRESS, undefined);
+        assert.strictEqual(container.inputs.ports, undefined);
+        resources.length = 0;
+        const withMetrics = await deploy(dockerArgs({ metrics: {} }));
+        assert.strictEqual(envMap(withMetrics.container.inputs.envs).METRICS_ADDRESS, "0.0.0.0:9464");
+        assert.deepStrictEqual(withMetrics.container.inputs.ports, [{ internal: 9464, external: 9464, ip: "127.0.0.1" }]);
     });
 
     it("puts no secret value in any non-secret input", async () => {
@@ -134,7 +163,7 @@ describe("docker target (mocked engine)", () => {
     it("builds the image on the target's Docker engine, so a remote host has the image its container runs", async () => {
         const remote = new docker.Provider("remote-host", { host: "ssh://backup@db-host" });
         const args = { ...dockerArgs(), image: { build: {} } };
-        (args.target as { provider?: docker.Provider }).provider = remote;
+        args.target!.docker!.provider = remote;
         new SqlServerBackup("orders", args);
         await settle();
         const [image] = byType(resources, "docker:index/image:Image");
@@ -148,6 +177,8 @@ describe("docker target (mocked engine)", () => {
             const first = byType(resources, "docker:index/container:Container").find((c) => c.inputs.name === "orders-backup-first-backup")!;
             assert.ok(first, "no first-backup container");
             assert.strictEqual(envMap(first.inputs.envs).RUN_MODE, "once");
+            assert.deepStrictEqual(first.inputs.command, ["first-backup"]);
+            assert.strictEqual(first.hooks, true, "its failure fails the up that created it");
             assert.strictEqual(first.inputs.attach, true, "up waits for it to end");
             assert.strictEqual(first.inputs.logs, true, "its output is captured for the outcome");
             assert.strictEqual(first.inputs.restart, "no", "a failed backup is not restarted in a loop");
@@ -160,7 +191,7 @@ describe("docker target (mocked engine)", () => {
         it("fails pulumi up with the backup's own reason when the first backup failed, and with nothing when it succeeded", () => {
             // The afterCreate hook the first-backup container is registered with, called as the engine would.
             const afterCreate = (name: string, outputs: Record<string, unknown>) => {
-                const hook = failOnOutcome(`The first backup (${name})`, (o) => containerOutcome(o, `docker logs ${name}`)).afterCreate![0] as pulumi.ResourceHookFunction;
+                const hook = failOnOutcome(`The first backup (${name})`, (o) => containerOutcome(o, `docker logs ${name}`))!.afterCreate![0] as pulumi.ResourceHookFunction;
                 return () => hook({ urn: "urn", id: "id", name, type: "docker:index/container:Container", newOutputs: outputs });
             };
             const logs = "...\nOUTCOME: failed: orders: cannot list s3://sql-backups/backups/sqlserver/orders/ (Access Denied)\n";
@@ -169,6 +200,17 @@ describe("docker target (mocked engine)", () => {
             });
             assert.throws(afterCreate("x", { exitCode: 137, containerLogs: "" }), /failed: exit code 137; see docker logs x/);
             assert.doesNotThrow(afterCreate("x", { exitCode: 0, containerLogs: "OUTCOME: succeeded\n" }));
+        });
+
+        it("registers under the SDK's own mocks (no registerResourceHook), as consumers' unit tests run it, without the hook", async () => {
+            await withUnpatchedMocks(async () => {
+                const backup = new SqlServerBackup("orders", dockerArgs({ backupOnStart: true }));
+                assert.strictEqual(await valueOf(backup.firstBackup), "succeeded");
+                await settle();
+                const first = byType(resources, "docker:index/container:Container").find((c) => c.inputs.name === "orders-backup-first-backup")!;
+                assert.ok(first, "the first-backup container never registered");
+                assert.strictEqual(first.hooks, false);
+            });
         });
 
         it("creates no one-shot container without it", async () => {

@@ -69,19 +69,14 @@ describe("GoBackup config renderer", () => {
         assert.deepStrictEqual(config.models.orders.compress_with, { type: "tar", filename_format: "2006.01.02.15.04.05" });
     });
 
-    it("disables the web UI by default", () => {
+    it("disables the web UI (the agent runs gobackup perform, which serves none, and its API is unauthenticated)", () => {
         assert.deepStrictEqual(config.web, { enabled: false });
     });
 
-    it("binds an enabled web UI to loopback with credentials from env references", () => {
-        const web = parse(renderGoBackupConfig({ ...validSettings(), webUi: { enabled: true, port: 2800 } }).yaml).web;
-        assert.deepStrictEqual(web, {
-            enabled: true,
-            host: "127.0.0.1",
-            port: 2800,
-            username: "${GOBACKUP_WEB_USERNAME}",
-            password: "${GOBACKUP_WEB_PASSWORD}",
-        });
+    it("addresses the bucket path-style or virtual-hosted as the storage says", () => {
+        assert.strictEqual(config.models.orders.storages.minio.force_path_style, true);
+        const hosted = parse(renderGoBackupConfig({ ...validSettings(), storage: { ...validSettings().storage, pathStyle: false } }).yaml);
+        assert.strictEqual(hosted.models.orders.storages.minio.force_path_style, false);
     });
 
     it("writes every env reference double-quoted and never a ${VAR:-default}", () => {
@@ -100,15 +95,11 @@ describe("GoBackup config renderer", () => {
         assert.deepStrictEqual([...referenced].sort(), rendered.variables.map((v) => v.name).sort());
     });
 
-    it("runs the hook before and after every model: it verifies the archive in the bucket and records the outcome", () => {
-        assert.strictEqual((config.models.orders as Record<string, unknown>).before_script, "sqlserver-backup-hook start orders");
-        assert.strictEqual(
-            (config.models.orders as Record<string, unknown>).after_script,
-            "sqlserver-backup-hook finish orders http://minio:9000 sql-backups backups/sqlserver/orders",
-        );
-        // Also without a local copy: the manifest is read from the bucket, not from the local copy.
-        const noCopy = parse(renderGoBackupConfig({ ...validSettings(), localCopy: undefined }).yaml);
-        assert.match(String((noCopy.models.billing as Record<string, unknown>).after_script), /^sqlserver-backup-hook finish billing /);
+    it("has no hook scripts: the agent runs GoBackup and verifies each run's archive itself", () => {
+        for (const model of Object.values(config.models) as Record<string, unknown>[]) {
+            assert.strictEqual(model.before_script, undefined);
+            assert.strictEqual(model.after_script, undefined);
+        }
     });
 
     it("is deterministic: the same settings render the same bytes", () => {

@@ -1,21 +1,22 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
-import { SqlServerBackup, SqlServerBackupArgs } from "../../components";
+import { KubernetesTargetArgs, SqlServerBackup, SqlServerBackupArgs } from "../../components";
 import { kubernetesNames } from "../../components/plan/naming";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
-import { assertNoPlainSecrets, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
+import { assertNoPlainSecrets, RecordedResource, secretInput, settle, useMocks, valueOf, withUnpatchedMocks } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
 
-function k8sArgs(extra: Partial<Extract<SqlServerBackupArgs["target"], { kind: "kubernetes" }>> = {}): SqlServerBackupArgs {
+function k8sArgs(extra: Partial<KubernetesTargetArgs> = {}): SqlServerBackupArgs {
     return {
         ...validArgs(),
         image: { ref: IMAGE },
         target: {
-            kind: "kubernetes",
-            namespace: "backup",
-            networkPolicy: { sqlServer: { cidrs: ["10.0.0.0/24"] }, minio: { namespaceLabels: { "kubernetes.io/metadata.name": "storage" }, podLabels: { app: "minio" } } },
-            ...extra,
+            kubernetes: {
+                namespace: "backup",
+                networkPolicy: { sqlServer: { cidrs: ["10.0.0.0/24"] }, minio: { namespaceLabels: { "kubernetes.io/metadata.name": "storage" }, podLabels: { app: "minio" } } },
+                ...extra,
+            },
         },
     };
 }
@@ -41,12 +42,14 @@ describe("kubernetes target (mocked engine)", () => {
     const container = (cronJob: Json) => podSpec(cronJob).containers[0];
     const envOf = (cronJob: Json) => Object.fromEntries((container(cronJob).env as Json[]).map((e) => [e.name, e.value]));
 
-    it("creates the credentials Secret (its data applied in place), a ServiceAccount without token, a CronJob and a NetworkPolicy", async () => {
+    it("creates the backup and the restore credentials Secrets (their data applied in place), a ServiceAccount without token, a CronJob and a NetworkPolicy", async () => {
         await deploy();
         const kinds = resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.type).sort();
         assert.deepStrictEqual(kinds, [
             "kubernetes:batch/v1:CronJob",
             "kubernetes:core/v1:Secret",
+            "kubernetes:core/v1:Secret",
+            "kubernetes:core/v1:SecretPatch",
             "kubernetes:core/v1:SecretPatch",
             "kubernetes:core/v1:ServiceAccount",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
@@ -124,12 +127,12 @@ describe("kubernetes target (mocked engine)", () => {
         ]);
         const volumes = podSpec(cronJob).volumes as Json[];
         assert.deepStrictEqual(volumes.find((v) => v.name === "workdir"), { name: "workdir", emptyDir: { sizeLimit: "20Gi" } });
-        assert.deepStrictEqual(volumes.find((v) => v.name === "credentials"), { name: "credentials", secret: { secretName: "orders-credentials", defaultMode: 0o440 } });
+        assert.deepStrictEqual(volumes.find((v) => v.name === "credentials"), { name: "credentials", projected: { defaultMode: 0o440, sources: [{ secret: { name: "orders-credentials" } }] } });
     });
 
-    it("uses a PVC for the workdir when asked", async () => {
-        const { cronJob } = await deploy(k8sArgs({ persistentVolumeClaim: "backup-workdir" }));
-        assert.deepStrictEqual((podSpec(cronJob).volumes as Json[]).find((v) => v.name === "workdir"), { name: "workdir", persistentVolumeClaim: { claimName: "backup-workdir" } });
+    it("uses a PVC for the workdir when asked, by any name Kubernetes accepts (a DNS subdomain such as backup.pvc)", async () => {
+        const { cronJob } = await deploy(k8sArgs({ persistentVolumeClaim: "backup.pvc" }));
+        assert.deepStrictEqual((podSpec(cronJob).volumes as Json[]).find((v) => v.name === "workdir"), { name: "workdir", persistentVolumeClaim: { claimName: "backup.pvc" } });
     });
 
     it("sets resource requests and limits with defaults, overridable by arg", async () => {
@@ -138,6 +141,23 @@ describe("kubernetes target (mocked engine)", () => {
         resources.length = 0;
         const { cronJob: tuned } = await deploy(k8sArgs({ resources: { limits: { memory: "8Gi", cpu: "2" } } }));
         assert.deepStrictEqual(container(tuned).resources.limits, { memory: "8Gi", cpu: "2" });
+    });
+
+    it("lowers the default memory request to a smaller limit, as Kubernetes refuses a request above its limit", async () => {
+        const { cronJob } = await deploy(k8sArgs({ resources: { limits: { memory: "512Mi" } } }));
+        assert.deepStrictEqual(container(cronJob).resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } });
+    });
+
+    it("registers under the SDK's own mocks (no registerResourceHook), as consumers' unit tests run it", async () => {
+        await withUnpatchedMocks(async () => {
+            const args = k8sArgs();
+            args.restore = { id: "incident-1", database: "orders", target: { host: "sql.internal", database: "Orders_Restored", password: "target-Pa55" } };
+            const backup = new SqlServerBackup("orders", args);
+            await valueOf(backup.commands);
+            await settle();
+            assert.ok(resources.some((r) => r.type === "kubernetes:batch/v1:Job"), "the restore Job never registered");
+            assert.ok(resources.some((r) => r.type === "kubernetes:core/v1:SecretPatch" && secretInput(r.inputs.data) !== undefined));
+        });
     });
 
     it("carries the rendered config and the time zone as plain env in the pod template, and credentials only as _FILE paths", async () => {
@@ -151,19 +171,30 @@ describe("kubernetes target (mocked engine)", () => {
             Object.keys(env).filter((name) => name.endsWith("_FILE")),
             ["MINIO_ACCESS_KEY_FILE", "MINIO_SECRET_KEY_FILE", "MSSQL_PASSWORD_BILLING_FILE", "MSSQL_PASSWORD_ORDERS_FILE"],
         );
+        assert.strictEqual(env.MINIO_FORCE_PATH_STYLE, "true");
+        assert.strictEqual(env.BACKUP_KEEP, "7");
         assert.ok((container(cronJob).env as Json[]).every((e) => e.valueFrom === undefined), "no secret reaches the env");
     });
 
     it("applies the credentials in place to one Secret of a fixed name, so Jobs already created never lose it", async () => {
         const { backup } = await deploy();
-        const secret = one(resources, "kubernetes:core/v1:Secret").inputs;
+        const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "orders-credentials")!.inputs;
         assert.strictEqual((secret.metadata as Json).name, "orders-credentials");
         assert.strictEqual(secret.data, undefined, "the Secret itself holds no data, so a password change never replaces it");
-        const patch = one(resources, "kubernetes:core/v1:SecretPatch").inputs;
+        const patch = resources.find((r) => r.type === "kubernetes:core/v1:SecretPatch" && r.name === "orders-credentials-data")!.inputs;
         assert.deepStrictEqual(patch.metadata, { name: "orders-credentials", namespace: "backup" });
         const data = secretInput(patch.data) as Record<string, string>;
         const expected = await valueOf(backup.environment);
         assert.deepStrictEqual(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])), expected);
+    });
+
+    it("keeps the read-only restore user's keys in a Secret of their own, never the backup user's", async () => {
+        const { backup } = await deploy();
+        const patch = resources.find((r) => r.type === "kubernetes:core/v1:SecretPatch" && r.name === "orders-restore-credentials-data")!.inputs;
+        const data = secretInput(patch.data) as Record<string, string>;
+        assert.deepStrictEqual(Object.keys(data), ["RESTORE_ACCESS_KEY", "RESTORE_SECRET_KEY"]);
+        assert.strictEqual(Buffer.from(data.RESTORE_ACCESS_KEY, "base64").toString(), await valueOf(backup.restoreAccessKeyId));
+        assert.notStrictEqual(await valueOf(backup.restoreAccessKeyId), await valueOf(backup.accessKeyId));
     });
 
     it("names every object deterministically, so the preview's commands are the ones that will work", async () => {
@@ -229,7 +260,7 @@ describe("kubernetes target (mocked engine)", () => {
         assert.strictEqual(commands.backupNow, "kubectl --namespace backup create job --from=cronjob/orders-backup orders-backup-manual-$(date +%s)");
         assert.match(commands.logs, /--selector app\.kubernetes\.io\/instance=orders/);
         assert.match(commands.list, /^kubectl --namespace backup run orders-list-\$\(date \+%s\) --rm -i --restart=Never --image=registry\.example\.com/);
-        assert.match(commands.list, /"secret":\{"name":"orders-credentials","items":\[\{"key":"MINIO_ACCESS_KEY"/);
+        assert.match(commands.list, /"secret":\{"name":"orders-restore-credentials","items":\[\{"key":"RESTORE_ACCESS_KEY"/, "manual restores and lists use the read-only identity");
         assert.match(commands.list, /"runAsNonRoot":true,"runAsUser":10001/, "the one-off pod is as restricted as the CronJob's");
         assert.match(commands.restore, /create secret generic orders-restore-target --from-file=RESTORE_TARGET_PASSWORD=<password-file>/);
         assert.doesNotMatch(commands.restore, /RESTORE_TARGET_PASSWORD=[^<]/);

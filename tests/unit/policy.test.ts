@@ -1,56 +1,62 @@
 import * as assert from "assert";
-import { backupPolicyDocument, renderBackupPolicy } from "../../components/plan/policy";
+import { backupPolicyDocument, PolicyDocument, renderBackupPolicy, renderRestorePolicy, restorePolicyDocument } from "../../components/plan/policy";
+
+const SCOPE = { bucket: "sql-backups", prefix: "backups/sqlserver", databases: ["orders", "billing"] };
+
+/** Whether a statement of the policy allows action on the object key (S3's * wildcard). */
+function allows(policy: PolicyDocument, action: string, key: string): boolean {
+    return policy.Statement.some(
+        (s) => s.Action.includes(action) && s.Resource.some((r) => new RegExp("^" + r.replace(/[.]/g, "\\.").replace(/\*/g, ".*") + "$").test(`arn:aws:s3:::sql-backups/${key}`)),
+    );
+}
 
 describe("backup user policy", () => {
-    const policy = backupPolicyDocument("sql-backups", "backups/sqlserver");
+    const policy = backupPolicyDocument(SCOPE);
 
-    it("renders exactly this canonical JSON (golden), byte for byte stable", () => {
+    it("renders exactly this canonical JSON (golden), byte for byte stable, databases in a fixed order", () => {
         const expected =
             '{"Version":"2012-10-17","Statement":[' +
             '{"Sid":"LocateBucket","Effect":"Allow","Action":["s3:GetBucketLocation"],"Resource":["arn:aws:s3:::sql-backups"]},' +
-            '{"Sid":"ListBackupPrefix","Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::sql-backups"],' +
-            '"Condition":{"StringLike":{"s3:prefix":["backups/sqlserver/*"]}}},' +
+            '{"Sid":"ListBackupFolders","Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::sql-backups"],' +
+            '"Condition":{"StringLike":{"s3:prefix":["backups/sqlserver/billing/*","backups/sqlserver/orders/*"]}}},' +
             '{"Sid":"ReadWriteBackups","Effect":"Allow","Action":["s3:AbortMultipartUpload","s3:DeleteObject","s3:GetObject","s3:PutObject"],' +
-            '"Resource":["arn:aws:s3:::sql-backups/backups/sqlserver/*"]}]}';
-        assert.strictEqual(renderBackupPolicy("sql-backups", "backups/sqlserver"), expected);
-        assert.strictEqual(renderBackupPolicy("sql-backups", "backups/sqlserver"), renderBackupPolicy("sql-backups", "backups/sqlserver"));
+            '"Resource":["arn:aws:s3:::sql-backups/backups/sqlserver/billing/*","arn:aws:s3:::sql-backups/backups/sqlserver/orders/*"]}]}';
+        assert.strictEqual(renderBackupPolicy(SCOPE), expected);
+        assert.strictEqual(renderBackupPolicy({ ...SCOPE, databases: ["billing", "orders"] }), expected);
     });
 
     it("grants only Allow statements and only the listed actions", () => {
-        const actions = policy.Statement.flatMap((s) => s.Action).sort();
-        assert.deepStrictEqual(actions, [
-            "s3:AbortMultipartUpload",
-            "s3:DeleteObject",
-            "s3:GetBucketLocation",
-            "s3:GetObject",
-            "s3:ListBucket",
-            "s3:PutObject",
-        ]);
+        const actions = [...new Set(policy.Statement.flatMap((s) => s.Action))].sort();
+        assert.deepStrictEqual(actions, ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
         assert.ok(policy.Statement.every((s) => s.Effect === "Allow"));
-        assert.ok(!actions.some((a) => a.includes("*")), "no wildcard actions");
-        assert.ok(!actions.some((a) => a.startsWith("admin:")), "no admin actions");
+        assert.ok(!actions.some((a) => a.includes("*") || a.startsWith("admin:")));
     });
 
-    it("grants object actions on nothing outside <prefix>/*", () => {
-        for (const statement of policy.Statement) {
-            const objectLevel = statement.Action.some((a) => /Object|Multipart/.test(a));
-            for (const resource of statement.Resource) {
-                if (objectLevel) assert.strictEqual(resource, "arn:aws:s3:::sql-backups/backups/sqlserver/*");
-                else assert.strictEqual(resource, "arn:aws:s3:::sql-backups", `bucket-level action on ${resource}`);
-            }
+    it("covers each database's archives, manifests and GoBackup's retention state, and nothing outside the folders", () => {
+        for (const key of ["backups/sqlserver/orders/2026.11.23.02.00.00.tar", "backups/sqlserver/orders/2026.11.23.02.00.00.tar.manifest.json", "backups/sqlserver/orders/.gobackup-state/orders_minio.json"]) {
+            for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) assert.ok(allows(policy, action, key), `${action} ${key}`);
         }
+        assert.ok(!allows(policy, "s3:PutObject", "backups/sqlserver/.restores/incident.json"), "a backup key cannot forge a restore's record");
+        assert.ok(!allows(policy, "s3:DeleteObject", "backups/sqlserver/.restores/incident.json"), "nor erase one");
+        assert.ok(!allows(policy, "s3:GetObject", "backups/sqlserver-other/orders/a.tar"));
+        assert.ok(!allows(policy, "s3:GetObject", "other/orders/a.tar"));
     });
 
-    it("lets ListBucket see only keys under <prefix>/, not a sibling such as <prefix>-other", () => {
+    it("lets ListBucket see only keys inside the database folders, not a sibling such as <prefix>-other", () => {
         const list = policy.Statement.find((s) => s.Action.includes("s3:ListBucket"));
-        assert.deepStrictEqual(list?.Condition, { StringLike: { "s3:prefix": ["backups/sqlserver/*"] } });
+        assert.deepStrictEqual(list?.Condition, { StringLike: { "s3:prefix": ["backups/sqlserver/billing/*", "backups/sqlserver/orders/*"] } });
     });
+});
 
-    it("covers GoBackup's retention state at <prefix>/<db>/.gobackup-state/", () => {
-        const stateKey = "arn:aws:s3:::sql-backups/backups/sqlserver/orders/.gobackup-state/orders_minio.json";
-        const readWrite = policy.Statement.find((s) => s.Sid === "ReadWriteBackups")!;
-        const pattern = new RegExp("^" + readWrite.Resource[0].replace(/[.]/g, "\\.").replace("*", ".*") + "$");
-        assert.ok(pattern.test(stateKey));
-        assert.ok(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].every((a) => readWrite.Action.includes(a)));
+describe("restore user policy", () => {
+    const policy = restorePolicyDocument(SCOPE);
+
+    it("reads the backups and records restores, and can delete or overwrite nothing", () => {
+        assert.ok(allows(policy, "s3:GetObject", "backups/sqlserver/orders/2026.11.23.02.00.00.tar"));
+        assert.ok(allows(policy, "s3:PutObject", "backups/sqlserver/.restores/incident-1.json"));
+        assert.ok(allows(policy, "s3:GetObject", "backups/sqlserver/.restores/incident-1.json"));
+        assert.ok(!allows(policy, "s3:PutObject", "backups/sqlserver/orders/2026.11.23.02.00.00.tar"), "no overwriting a backup");
+        assert.ok(!policy.Statement.some((s) => s.Action.some((a) => /Delete|Abort/.test(a))), "no delete of any kind");
+        assert.strictEqual(renderRestorePolicy(SCOPE), renderRestorePolicy({ ...SCOPE, databases: ["billing", "orders"] }));
     });
 });

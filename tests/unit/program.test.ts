@@ -2,20 +2,23 @@ import * as assert from "assert";
 import * as path from "path";
 import { graphSnapshot, matchGolden, runProgram, stackConfig } from "./helpers/program";
 import { retainOnDelete, useMocks, valueOf } from "./helpers/mocks";
+import { readRegister } from "../../components/image/register";
 import * as pulumi from "@pulumi/pulumi";
 
 const REPO = path.resolve(__dirname, "../..");
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"e".repeat(64)}`;
+/** The dev stack's config: scripts/dev-stack.sh writes Pulumi.dev.yaml from this template. */
+const DEV_STACK = path.join(REPO, "program", "dev-stack.yaml");
 
 describe("this repository's program with the dev stack (mocked engine)", () => {
     const resources = useMocks("sqlserver-backup");
 
     async function runDev(extra: Record<string, string> = {}): Promise<Record<string, unknown>> {
-        const { config, secretKeys } = stackConfig(REPO, "dev", extra);
+        const { config, secretKeys } = stackConfig(REPO, "dev", extra, DEV_STACK);
         return runProgram(path.join(REPO, "index.ts"), config, secretKeys, resources);
     }
 
-    it("constructs with the shipped pins: the image is built from image/ with image/versions.env", async () => {
+    it("constructs with the shipped pins: the image is built from image/ with the register (image/artifacts.env)", async () => {
         await runDev();
         const images = resources.filter((r) => r.type === "docker:index/image:Image");
         assert.strictEqual(images.length, 1);
@@ -25,7 +28,7 @@ describe("this repository's program with the dev stack (mocked engine)", () => {
     });
 
     it("passes the CLI's config check: every declared key without a default is set by the stack file", () => {
-        assert.doesNotThrow(() => stackConfig(REPO, "dev"));
+        assert.doesNotThrow(() => stackConfig(REPO, "dev", {}, DEV_STACK));
         assert.doesNotThrow(() => stackConfig(path.join(REPO, "stacks/kubernetes-production"), "production"));
     });
 
@@ -36,10 +39,13 @@ describe("this repository's program with the dev stack (mocked engine)", () => {
         assert.strictEqual(retainOnDelete.get(bucket.name), false);
     });
 
-    it("pins SQL Server by a version tag, not latest", async () => {
+    it("pins SQL Server and the MinIO-compatible server by tag and digest from the register, nothing from MinIO's withdrawn images", async () => {
         await runDev();
-        const sql = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage" && String(r.inputs.name).includes("mssql"))!;
-        assert.match(String(sql.inputs.name), /^mcr\.microsoft\.com\/mssql\/server:2022-CU\d+-ubuntu-22\.04$/);
+        const images = resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => String(r.inputs.name));
+        assert.deepStrictEqual(images.sort(), [readRegister().MINIO_SERVER_IMAGE, readRegister().SQLSERVER_IMAGE].sort());
+        assert.ok(images.some((name) => /^mcr\.microsoft\.com\/mssql\/server:2022-CU\d+-ubuntu-22\.04@sha256:[0-9a-f]{64}$/.test(name)));
+        assert.ok(images.some((name) => /^pgsty\/minio:RELEASE\.[0-9T-]+Z@sha256:[0-9a-f]{64}$/.test(name)));
+        assert.ok(!images.some((name) => name.startsWith("minio/")));
     });
 
     it("creates the network, MinIO, SQL Server and the backup, registered in dependency order", async () => {

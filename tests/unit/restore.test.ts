@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "../../components";
 import { runOutcome } from "../../components/plan/outcome";
-import { jobOutcome, RESTORE_WAIT_FOR } from "../../components/targets/kubernetes/restore";
+import { jobOutcome, OUTCOME_ANNOTATION, RESTORE_WAIT_FOR } from "../../components/targets/kubernetes/restore";
 import { validArgs } from "./helpers/fixtures";
 import { envMap, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
@@ -13,7 +13,7 @@ function withRestore(kind: "docker" | "kubernetes"): SqlServerBackupArgs {
     return {
         ...validArgs(),
         image: { ref: IMAGE },
-        target: kind === "docker" ? { kind, networks: ["backend"] } : { kind, namespace: "backup" },
+        target: kind === "docker" ? { docker: { networks: ["backend"] } } : { kubernetes: { namespace: "backup" } },
         restore: {
             id: "incident-42",
             database: "orders",
@@ -44,12 +44,13 @@ describe("restore as code (mocked engine)", () => {
         assert.deepStrictEqual(
             { ...env, MINIO_ENDPOINT: undefined, MINIO_REGION: undefined, TZ: undefined },
             {
-                MINIO_ACCESS_KEY_FILE: "/run/secrets/sqlserver-backup/MINIO_ACCESS_KEY",
+                BACKUP_KEEP: "7",
                 MINIO_BUCKET: "sql-backups",
                 MINIO_ENDPOINT: undefined,
+                MINIO_FORCE_PATH_STYLE: "true",
                 MINIO_PATH: "backups/sqlserver",
                 MINIO_REGION: undefined,
-                MINIO_SECRET_KEY_FILE: "/run/secrets/sqlserver-backup/MINIO_SECRET_KEY",
+                RESTORE_ACCESS_KEY_FILE: "/run/secrets/sqlserver-backup/RESTORE_ACCESS_KEY",
                 RESTORE_BACKUP: "before:2026-11-23T02:00:00Z",
                 RESTORE_DATABASE: "orders",
                 RESTORE_FORCE: "0",
@@ -59,6 +60,7 @@ describe("restore as code (mocked engine)", () => {
                 RESTORE_TARGET_PASSWORD_FILE: "/run/secrets/sqlserver-backup/RESTORE_TARGET_PASSWORD",
                 RESTORE_TARGET_PORT: "1433",
                 RESTORE_TARGET_USERNAME: "sa",
+                RESTORE_SECRET_KEY_FILE: "/run/secrets/sqlserver-backup/RESTORE_SECRET_KEY",
                 RESTORE_TIMEOUT_SECONDS: "3600",
                 RESTORE_TRUST_CERT: "true",
                 TZ: undefined,
@@ -67,9 +69,10 @@ describe("restore as code (mocked engine)", () => {
         const uploads = secretInput(container.inputs.uploads) as { file: string; content: string }[];
         assert.deepStrictEqual(
             uploads.map((u) => u.file.split("/").pop()),
-            ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "RESTORE_TARGET_PASSWORD"],
-            "a restore gets no source database password",
+            ["RESTORE_ACCESS_KEY", "RESTORE_SECRET_KEY", "RESTORE_TARGET_PASSWORD"],
+            "a restore gets the read-only restore identity, no backup key and no source database password",
         );
+        assert.strictEqual(uploads[0].content, await valueOf(backup.restoreAccessKeyId));
         assert.strictEqual(uploads[2].content, TARGET_PASSWORD);
     });
 
@@ -92,7 +95,8 @@ describe("restore as code (mocked engine)", () => {
         assert.strictEqual(metadata.annotations["pulumi.com/waitFor"], RESTORE_WAIT_FOR);
         const spec = job.inputs.spec as Json;
         assert.strictEqual(spec.backoffLimit, 0, "a restore is retried by a new id");
-        assert.strictEqual(spec.activeDeadlineSeconds, 3600);
+        assert.strictEqual(spec.activeDeadlineSeconds, 3600 + 600, "the agent's deadline covers the whole restore; the Job's lies beyond it");
+        assert.deepStrictEqual(spec.podFailurePolicy, { rules: [{ action: "FailJob", onExitCodes: { containerName: "sqlserver-backup", operator: "In", values: [3] } }] });
         assert.strictEqual(spec.ttlSecondsAfterFinished, undefined, "the finished Job stays as the record of the restore");
         const container = spec.template.spec.containers[0];
         assert.deepStrictEqual(container.args, ["restore"]);
@@ -100,8 +104,25 @@ describe("restore as code (mocked engine)", () => {
         assert.ok((container.env as Json[]).every((e) => e.valueFrom === undefined));
         assert.ok(!JSON.stringify(job.inputs).includes(TARGET_PASSWORD));
         const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as Json).name === "orders-restore-incident-42")!;
-        assert.strictEqual((secretInput(secret.inputs.stringData) as Json).RESTORE_TARGET_PASSWORD, TARGET_PASSWORD);
-        assert.deepStrictEqual(spec.template.spec.volumes[0], { name: "credentials", secret: { secretName: "orders-restore-incident-42", defaultMode: 0o440 } });
+        assert.deepStrictEqual(secretInput(secret.inputs.stringData), { RESTORE_TARGET_PASSWORD: TARGET_PASSWORD }, "the target's password alone, in a Secret of its own");
+        assert.deepStrictEqual(spec.template.spec.volumes[0], {
+            name: "credentials",
+            projected: { defaultMode: 0o440, sources: [{ secret: { name: "orders-restore-credentials" } }, { secret: { name: "orders-restore-incident-42" } }] },
+        });
+    });
+
+    it("kubernetes: empties the target password's Secret once the Job has ended, and fails the up there on a failed restore", async () => {
+        const backup = new SqlServerBackup("orders", withRestore("kubernetes"));
+        await valueOf(backup.restoreStatus);
+        await settle();
+        const scrub = named(resources, "orders-restore-incident-42-scrub")!;
+        assert.strictEqual(scrub.type, "kubernetes:core/v1:SecretPatch");
+        assert.deepStrictEqual(secretInput(scrub.inputs.data), { RESTORE_TARGET_PASSWORD: "" });
+        assert.strictEqual((scrub.inputs.metadata as Json).name, "orders-restore-incident-42");
+        assert.strictEqual((scrub.inputs.metadata as Json).annotations["pulumi.com/patchForce"], "true");
+        assert.ok(scrub.dependsOn!.includes("orders-restore-incident-42"), "after the Job");
+        assert.strictEqual(scrub.hooks, true);
+        assert.strictEqual(typeof (scrub.inputs.metadata as Json).annotations[OUTCOME_ANNOTATION], "string");
     });
 
     it("kubernetes: waits for either end of the Job, and reads the outcome from its conditions", () => {
@@ -112,6 +133,12 @@ describe("restore as code (mocked engine)", () => {
             `failed: DeadlineExceeded: Job was active longer than specified deadline; see ${logs}`,
         );
         assert.match(jobOutcome(undefined, logs), /^unknown/);
+        // The agent exits 3 for an id that ran before; the podFailurePolicy makes it a Failed condition of its own.
+        assert.match(
+            jobOutcome({ conditions: [{ type: "Failed", status: "True", reason: "PodFailurePolicy", message: "Container sqlserver-backup for pod backup/x failed with exit code 3 matching FailJob rule at index 0" }] }, logs),
+            /^already-ran: /,
+        );
+        assert.match(jobOutcome({ conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] }, logs), /^failed: BackoffLimitExceeded/);
     });
 
     const bad: [string, (a: SqlServerBackupArgs) => void, string, RegExp][] = [
@@ -123,6 +150,11 @@ describe("restore as code (mocked engine)", () => {
         ["a target password with a quote", (a) => (a.restore!.target.password = 'a"b'), "restore.target.password", /double quote/],
         ["a target database with a space", (a) => (a.restore!.target.database = "Orders Restored"), "restore.target.database", /whitespace/],
         ["a timeout under a minute", (a) => (a.restore!.timeoutSeconds = 5), "restore.timeoutSeconds", /60 to/],
+        ["a before: time the agent cannot read", (a) => (a.restore!.backup = "before:last tuesday"), "restore.backup", /RFC 3339/],
+        ["a before: date that does not exist", (a) => (a.restore!.backup = "before:2026-02-30"), "restore.backup", /not a valid date/],
+        ["a target that is the backed-up database itself", (a) => (a.restore!.target = { host: "SQL.internal", database: "orders", password: "x" }), "restore.target.database", /backups come from/],
+        ["a target database written with brackets", (a) => (a.restore!.target.database = "[Orders_Restored]"), "restore.target.database", /without brackets/],
+        ["a Windows login for the target", (a) => (a.restore!.target.username = "CORP\\svc-restore"), "restore.target.username", /Windows login/],
     ];
     for (const [title, change, field, message] of bad) {
         it(`rejects a restore with ${title}, naming ${field}`, () => {

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { canonicalCron, cronProblem, parseCron } from "../../components/args/cron";
 import { timeZoneProblem } from "../../components/args/timeZone";
-import { describeSchedule, goDuration, keepSpanDays, maxBackupAgeSeconds } from "../../components/plan/schedule";
+import { dstEffects, keepSpanDays, maxBackupAgeSeconds } from "../../components/args/scheduleMath";
+import { describeSchedule, dstWarning, goDuration } from "../../components/plan/schedule";
 
 /**
  * Cron and time zones as the engines read them. The full differential check against
@@ -74,5 +75,32 @@ describe("schedule", () => {
 
     it("writes durations as Go's time.Duration.String() does, the form the Docker provider reads back", () => {
         assert.deepStrictEqual([0, 5, 30, 60, 120, 3600, 3661].map(goDuration), ["0s", "5s", "30s", "1m0s", "2m0s", "1h0m0s", "1h1m1s"]);
+    });
+
+    describe("daylight saving, as robfig/cron runs it (checked against it in tests/engine)", () => {
+        const from = new Date("2026-09-01T00:00:00Z");
+
+        it("names the day a spring-forward gap skips a run, and the day a fall-back overlap runs it twice", () => {
+            assert.deepStrictEqual(dstEffects("0 2 * * *", "Europe/Berlin", from), [
+                { date: "2026-10-25", kind: "twice", times: ["02:00"] },
+                { date: "2027-03-28", kind: "skipped", times: ["02:00"] },
+            ]);
+            const warning = dstWarning("0 2 * * *", "Europe/Berlin", dstEffects("0 2 * * *", "Europe/Berlin", from))!;
+            assert.match(warning, /on 2027-03-28 the clocks skip 02:00: the backup at that time does not run that day/);
+            assert.match(warning, /on 2026-10-25 02:00 happens twice: the backup runs twice/);
+        });
+
+        it("is silent for schedules outside the change, in UTC, and for @every", () => {
+            assert.deepStrictEqual(dstEffects("0 4 * * *", "Europe/Berlin", from), []);
+            assert.deepStrictEqual(dstEffects("0 2 * * *", "Etc/UTC", from), []);
+            assert.deepStrictEqual(dstEffects("@every 1h", "Europe/Berlin", from), []);
+            assert.strictEqual(dstWarning("0 4 * * *", "Europe/Berlin", []), undefined);
+        });
+
+        it("respects the day fields: a Sunday-only run is affected only when the change falls on a Sunday", () => {
+            // US changes are on Sundays at 02:00; a Monday run never meets them.
+            assert.deepStrictEqual(dstEffects("30 1 * * 1", "America/New_York", from), []);
+            assert.deepStrictEqual(dstEffects("30 1 * * 0", "America/New_York", from), [{ date: "2026-11-01", kind: "twice", times: ["01:30"] }]);
+        });
     });
 });

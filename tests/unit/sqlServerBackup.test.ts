@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { SqlServerBackup, SQLSERVER_BACKUP_TYPE } from "../../components";
-import { renderBackupPolicy } from "../../components/plan/policy";
+import { renderBackupPolicy, renderRestorePolicy } from "../../components/plan/policy";
 import { ADMIN_PASSWORD, BILLING_PASSWORD, ORDERS_PASSWORD, validArgs } from "./helpers/fixtures";
 import { RecordedResource, retainOnDelete, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
@@ -15,17 +15,21 @@ function only(resources: RecordedResource[], type: string): RecordedResource {
 describe("SqlServerBackup (mocked engine)", () => {
     const resources = useMocks();
 
-    it("creates the component and exactly the MinIO and random resources it needs", async () => {
+    it("creates the component and exactly the MinIO and random resources it needs: bucket, backup user, read-only restore user", async () => {
         new SqlServerBackup("orders", validArgs());
         await settle();
         assert.deepStrictEqual(resources.map((r) => `${r.type}::${r.name}`).sort(), [
             "minio:index/iamPolicy:IamPolicy::orders-policy",
+            "minio:index/iamPolicy:IamPolicy::orders-restore-user-policy",
+            "minio:index/iamUser:IamUser::orders-restore-user",
             "minio:index/iamUser:IamUser::orders-user",
             "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment::orders-policy-attachment",
+            "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment::orders-restore-user-policy-attachment",
             "minio:index/ilmPolicy:IlmPolicy::orders-lifecycle",
             "minio:index/s3Bucket:S3Bucket::orders-bucket",
             "minio:index/s3BucketVersioning:S3BucketVersioning::orders-versioning",
             "pulumi:providers:minio::orders-minio-admin",
+            "random:index/randomPassword:RandomPassword::orders-restore-user-secret-key",
             "random:index/randomPassword:RandomPassword::orders-secret-key",
             `${SQLSERVER_BACKUP_TYPE}::orders`,
         ]);
@@ -73,21 +77,35 @@ describe("SqlServerBackup (mocked engine)", () => {
         });
     });
 
-    it("expires archives under the prefix after retentionDays and old versions after noncurrent days", async () => {
+    it("never expires current archives by default: keep governs them; deleted or replaced ones expire after retentionDays", async () => {
         new SqlServerBackup("orders", validArgs());
         await settle();
-        assert.deepStrictEqual(only(resources, "minio:index/ilmPolicy:IlmPolicy").inputs, {
+        const lifecycle = only(resources, "minio:index/ilmPolicy:IlmPolicy");
+        assert.deepStrictEqual(lifecycle.inputs, {
             bucket: "sql-backups",
             // No `status`: the provider computes it and refuses a configured one.
-            rules: [
-                {
-                    id: "expire-backups-sqlserver",
-                    filter: "backups/sqlserver/",
-                    expiration: "30d",
-                    noncurrentVersionExpirationDays: 7,
-                },
-            ],
+            rules: [{ id: "noncurrent-backups-sqlserver", filter: "backups/sqlserver/", expiration: "DeleteMarker", noncurrentVersionExpirationDays: 30 }],
         });
+        const rules = lifecycle.inputs.rules as Record<string, unknown>[];
+        assert.ok(!rules.some((rule) => /^\d+d$/.test(String(rule.expiration))), "no rule expires current versions by age");
+    });
+
+    it("writes the lifecycle only after versioning: MinIO's read-modify-write would otherwise lose it", async () => {
+        new SqlServerBackup("orders", validArgs());
+        await settle();
+        assert.ok(only(resources, "minio:index/ilmPolicy:IlmPolicy").dependsOn!.includes("orders-versioning"));
+    });
+
+    it("caps the age of current archives only when asked, per database folder, never restore records", async () => {
+        const args = validArgs();
+        args.storage.bucket = { name: "sql-backups", retentionDays: 14, maxAgeDays: 90 };
+        new SqlServerBackup("orders", args);
+        await settle();
+        assert.deepStrictEqual(only(resources, "minio:index/ilmPolicy:IlmPolicy").inputs.rules, [
+            { id: "noncurrent-backups-sqlserver", filter: "backups/sqlserver/", expiration: "DeleteMarker", noncurrentVersionExpirationDays: 14 },
+            { id: "max-age-backups-sqlserver-billing", filter: "backups/sqlserver/billing/", expiration: "90d" },
+            { id: "max-age-backups-sqlserver-orders", filter: "backups/sqlserver/orders/", expiration: "90d" },
+        ]);
     });
 
     it("uses an existing bucket by name without touching its versioning or lifecycle", async () => {
@@ -100,24 +118,27 @@ describe("SqlServerBackup (mocked engine)", () => {
         assert.ok(!types.includes("minio:index/s3BucketVersioning:S3BucketVersioning"));
         assert.ok(!types.includes("minio:index/ilmPolicy:IlmPolicy"));
         assert.strictEqual(await valueOf(backup.bucket), "shared-bucket");
-        assert.match(String(only(resources, "minio:index/iamPolicy:IamPolicy").inputs.policy), /arn:aws:s3:::shared-bucket\/backups/);
+        assert.match(String(resources.find((r) => r.name === "orders-policy")!.inputs.policy), /arn:aws:s3:::shared-bucket\/backups/);
     });
 
-    it("creates a dedicated user with a generated 40-character secret and attaches the exact policy", async () => {
-        new SqlServerBackup("orders", validArgs());
+    it("creates a backup user and a read-only restore user, each with a generated 40-character secret and its exact policy", async () => {
+        const backup = new SqlServerBackup("orders", validArgs());
         await settle();
-        const secret = only(resources, "random:index/randomPassword:RandomPassword");
-        assert.deepStrictEqual(secret.inputs, { length: 40, special: false });
-        const user = only(resources, "minio:index/iamUser:IamUser");
-        assert.strictEqual(user.inputs.name, "orders-backup");
-        assert.strictEqual(secretInput(user.inputs.secret), `generated-orders-secret-key-${"x".repeat(40)}`);
-        const policy = only(resources, "minio:index/iamPolicy:IamPolicy");
-        assert.strictEqual(policy.inputs.name, "orders-backup-policy");
-        assert.strictEqual(policy.inputs.policy, renderBackupPolicy("sql-backups", "backups/sqlserver"));
-        assert.deepStrictEqual(only(resources, "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment").inputs, {
-            userName: "orders-backup",
-            policyName: "orders-backup-policy",
-        });
+        const scope = { bucket: "sql-backups", prefix: "backups/sqlserver", databases: ["orders", "billing"] };
+        const named = (name: string) => resources.find((r) => r.name === name)!;
+        assert.deepStrictEqual(named("orders-secret-key").inputs, { length: 40, special: false });
+        assert.strictEqual(named("orders-user").inputs.name, "orders-backup");
+        assert.strictEqual(secretInput(named("orders-user").inputs.secret), `generated-orders-secret-key-${"x".repeat(40)}`);
+        assert.strictEqual(named("orders-policy").inputs.name, "orders-backup-policy");
+        assert.strictEqual(named("orders-policy").inputs.policy, renderBackupPolicy(scope));
+        assert.deepStrictEqual(named("orders-policy-attachment").inputs, { userName: "orders-backup", policyName: "orders-backup-policy" });
+        assert.strictEqual(named("orders-restore-user").inputs.name, "orders-restore");
+        assert.strictEqual(named("orders-restore-user-policy").inputs.policy, renderRestorePolicy(scope));
+        assert.deepStrictEqual(named("orders-restore-user-policy-attachment").inputs, { userName: "orders-restore", policyName: "orders-restore-policy" });
+        assert.strictEqual(await valueOf(backup.restoreAccessKeyId), "orders-restore");
+        assert.strictEqual(await pulumi.isSecret(backup.restoreSecretAccessKey), true);
+        assert.strictEqual(await valueOf(backup.restorePolicy), renderRestorePolicy(scope));
+        assert.strictEqual(backup.resources.restoreUser !== undefined && backup.resources.bucket !== undefined, true, "the child resources are exposed");
     });
 
     it("marks every secret output secret, and keeps the config (which holds none) readable for reviewers", async () => {
@@ -166,7 +187,7 @@ describe("SqlServerBackup (mocked engine)", () => {
         for (const type of ["minio:index/s3Bucket:S3Bucket", "minio:index/s3BucketVersioning:S3BucketVersioning", "minio:index/ilmPolicy:IlmPolicy"]) {
             assert.strictEqual(retainOnDelete.get(only(resources, type).name), true, type);
         }
-        assert.strictEqual(retainOnDelete.get(only(resources, "minio:index/iamUser:IamUser").name), false, "the backup user goes with the stack");
+        assert.strictEqual(retainOnDelete.get("orders-user"), false, "the backup user goes with the stack");
     });
 
     it("deletes the bucket with its backups on destroy when forceDestroy is set (a sandbox)", async () => {
@@ -194,17 +215,24 @@ describe("SqlServerBackup (mocked engine)", () => {
         assert.strictEqual(await valueOf(backup.accessKeyId), "team-backup");
         assert.strictEqual(await pulumi.isSecret(backup.secretAccessKey), true);
         assert.strictEqual((await valueOf(backup.environment)).MINIO_SECRET_KEY, "Team-Secret-Key-0123456789");
-        assert.strictEqual(await valueOf(backup.backupPolicy), renderBackupPolicy("team-bucket", "prod/sql"));
+        assert.strictEqual(await valueOf(backup.backupPolicy), renderBackupPolicy({ bucket: "team-bucket", prefix: "prod/sql", databases: ["orders", "billing"] }));
+        assert.strictEqual(await valueOf(backup.restorePolicy), renderRestorePolicy({ bucket: "team-bucket", prefix: "prod/sql", databases: ["orders", "billing"] }));
+        assert.strictEqual(await valueOf(backup.restoreAccessKeyId), "team-backup", "without restore keys, restores use the backup keys (and a warning says so)");
     });
 
-    it("generates web UI credentials only when the web UI is enabled", async () => {
+    it("with existing keys, takes read-only restore keys for restores", async () => {
         const args = validArgs();
-        args.webUi = { enabled: true };
+        args.storage = {
+            endpoint: "https://s3.storage.example.com",
+            credentials: { accessKeyId: "team-backup", secretAccessKey: pulumi.secret("Team-Secret-Key-0123456789") },
+            restoreCredentials: { accessKeyId: "team-restore", secretAccessKey: pulumi.secret("Team/Restore+Key=") },
+            bucket: { name: pulumi.output("team-bucket") },
+            prefix: "prod/sql",
+        };
         const backup = new SqlServerBackup("orders", args);
-        const env = await valueOf(backup.environment);
-        assert.strictEqual(env.GOBACKUP_WEB_USERNAME, "gobackup");
-        assert.strictEqual(env.GOBACKUP_WEB_PASSWORD, `generated-orders-web-password-${"x".repeat(32)}`);
-        assert.ok(resources.some((r) => r.name === "orders-web-password"));
+        assert.strictEqual(await valueOf(backup.restoreAccessKeyId), "team-restore");
+        assert.strictEqual(await valueOf(backup.restoreSecretAccessKey), "Team/Restore+Key=");
+        assert.strictEqual(await valueOf(backup.bucket), "team-bucket", "a bucket name may come from another stack");
     });
 
     it("uses the defaults a production stack expects when args are minimal", async () => {

@@ -51,11 +51,12 @@ const BAD_INPUTS: Case[] = [
     ["a prefix with a wildcard", "storage.prefix", (a) => (a.storage.prefix = "backups/*"), /segments/],
     ["keep 0", "storage.keep", (a) => (a.storage.keep = 0), /1 to 10000/],
     ["keep 2.5", "storage.keep", (a) => (a.storage.keep = 2.5), /whole number/],
-    ["retention shorter than keep's span", "storage.bucket.retentionDays", (a) => {
+    ["an age cap shorter than keep's span", "storage.bucket.maxAgeDays", (a) => {
         a.storage.keep = 14;
-        a.storage.bucket = { name: "sql-backups", retentionDays: 10 };
+        a.storage.bucket = { name: "sql-backups", maxAgeDays: 10 };
     }, /at least 15/],
     ["negative retention", "storage.bucket.retentionDays", (a) => (a.storage.bucket = { retentionDays: -1 }), /0 to 36500/],
+    ["both retentionDays and its old name", "storage.bucket.noncurrentVersionRetentionDays", (a) => (a.storage.bucket = { retentionDays: 7, noncurrentVersionRetentionDays: 7 }), /old name/],
     ["both admin and provider", "storage.admin", (a) => (a.storage.provider = {} as never), /exactly one/],
     ["neither admin, provider nor credentials", "storage.admin", (a) => (a.storage.admin = undefined), /exactly one/],
     ["both admin and existing credentials", "storage.admin", (a) => (a.storage.credentials = { accessKeyId: "k", secretAccessKey: "s" }), /exactly one/],
@@ -78,25 +79,86 @@ const BAD_INPUTS: Case[] = [
     ["retention on a bucket the component does not own", "storage.bucket.retentionDays", (a) => {
         a.storage.bucket = { create: false, name: "shared", retentionDays: 30 };
     }, /does not own/],
+    ["restore keys in provisioned mode", "storage.restoreCredentials", (a) => (a.storage.restoreCredentials = { accessKeyId: "r", secretAccessKey: "s" }), /creates the restore user itself/],
+    ["the same name for the backup and the restore user", "storage.restoreUserName", (a) => {
+        a.storage.userName = "orders-backup";
+        a.storage.restoreUserName = "orders-backup";
+    }, /must differ/],
+    ["a database name written with brackets", "databases[0].database", (a) => (db(a).database = "[Orders]"), /without brackets \(Orders\)/],
+    ["a Windows login, which SQL authentication cannot use", "databases[0].username", (a) => (db(a).username = "CORP\\svc-backup"), /Windows login/],
     ["a region with capitals", "storage.region", (a) => (a.storage.region = "US-East"), /region/],
-    ["a web UI port of 0", "webUi.port", (a) => (a.webUi = { enabled: true, port: 0 }), /1 to 65535/],
+    ["GoBackup's web UI, which the agent replaced", "webUi.enabled", (a) => (a.webUi = { enabled: true }), /was removed/],
+    ["both an image build and a reference", "image", (a) => (a.image = { build: {}, ref: "registry.example.com/x:1" }), /exactly one of image.build/],
     ["a pin that is not a checksum", "image.build.gobackup", (a) => (a.image = { build: { gobackup: { version: "3.1.1", url: "https://example.invalid/g.tgz", sha256: "" } } }), /64 lower-case hex/],
-    ["a NetworkPolicy CIDR that is not one", "target.networkPolicy.minio.cidrs[0]", (a) => {
+    ["a NetworkPolicy CIDR that is not one", "target.kubernetes.networkPolicy.minio.cidrs[0]", (a) => {
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
-        a.target = { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServer: { cidrs: ["10.0.5.0/24"] }, minio: { cidrs: ["minio.svc"] } } };
+        a.target = { kubernetes: { namespace: "backup", networkPolicy: { sqlServer: { cidrs: ["10.0.5.0/24"] }, minio: { cidrs: ["minio.svc"] } } } };
     }, /CIDR block/],
-    ["a NetworkPolicy peer with nothing to match", "target.networkPolicy.sqlServer", (a) => {
+    ["a NetworkPolicy peer with nothing to match", "target.kubernetes.networkPolicy.sqlServer", (a) => {
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
-        a.target = { kind: "kubernetes", namespace: "backup", networkPolicy: { sqlServer: {}, minio: { cidrs: ["10.0.9.0/24"] } } };
+        a.target = { kubernetes: { namespace: "backup", networkPolicy: { sqlServer: {}, minio: { cidrs: ["10.0.9.0/24"] } } } };
     }, /podLabels/],
-    ["a namespace Kubernetes refuses", "target.namespace", (a) => {
+    ["a namespace Kubernetes refuses", "target.kubernetes.namespace", (a) => {
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
-        a.target = { kind: "kubernetes", namespace: "Backups_Prod" };
+        a.target = { kubernetes: { namespace: "Backups_Prod" } };
     }, /lower-case/],
-    ["a container name Docker refuses", "target.containerName", (a) => {
+    ["a container name Docker refuses", "target.docker.containerName", (a) => {
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
-        a.target = { kind: "docker", containerName: "orders backup" };
+        a.target = { docker: { containerName: "orders backup" } };
     }, /letters, digits/],
+    ["both targets", "target", (a) => (a.target = { docker: {}, kubernetes: { namespace: "backup" } }), /exactly one of target.docker/],
+    ["the old target shape", "target.kind", (a) => (a.target = { kind: "docker" } as never), /target: \{ docker: \{ ... \} \}/],
+    ["a Kubernetes target with an image that never leaves this machine", "image", (a) => (a.target = { kubernetes: { namespace: "backup" } }), /image\.ref .* or image\.build\.registry/],
+    ["a Kubernetes target building without a registry", "image", (a) => {
+        a.image = { build: {} };
+        a.target = { kubernetes: { namespace: "backup" } };
+    }, /cannot pull an image/],
+    ...(
+        [
+            ["a memory limit written as 10GB", "limits", "memory", "10GB", /not a Kubernetes quantity/],
+            ["a memory limit with a space", "limits", "memory", "10 Gi", /not a Kubernetes quantity/],
+            ["a negative cpu request", "requests", "cpu", "-1", /must not be negative/],
+        ] as const
+    ).map(([title, side, kind, value, expect]): Case => [
+        title,
+        `target.kubernetes.resources.${side}.${kind}`,
+        (a) => {
+            a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+            a.target = { kubernetes: { namespace: "backup", resources: { [side]: { [kind]: value } } } };
+        },
+        expect,
+    ]),
+    ["a request above its limit", "target.kubernetes.resources.requests.memory", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", resources: { requests: { memory: "8Gi" }, limits: { memory: "4Gi" } } } };
+    }, /above the limit 4Gi/],
+    ["a workdir size limit Kubernetes cannot read", "target.kubernetes.workdirSizeLimit", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", workdirSizeLimit: "20 GB" } };
+    }, /not a Kubernetes quantity/],
+    ["a negative backoffLimit", "target.kubernetes.backoffLimit", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", backoffLimit: -1 } };
+    }, /0 to 100/],
+    ["a zero activeDeadlineSeconds, which the API server refuses", "target.kubernetes.activeDeadlineSeconds", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", activeDeadlineSeconds: 0 } };
+    }, /1 to 2147483647/],
+    ["a negative TTL", "target.kubernetes.ttlSecondsAfterFinished", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", ttlSecondsAfterFinished: -5 } };
+    }, /0 to/],
+    ["a history limit that is not a number of Jobs", "target.kubernetes.historyLimits.failed", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", historyLimits: { failed: 2.5 } } };
+    }, /whole number/],
+    ["a PVC name Kubernetes refuses", "target.kubernetes.persistentVolumeClaim", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", persistentVolumeClaim: "Backup_PVC" } };
+    }, /lower-case/],
+    ["a Docker network name Docker refuses", "target.docker.networks[0]", (a) => (a.target = { docker: { networks: ["back end"] } }), /Docker network name/],
+    ["a log size Docker cannot read", "target.docker.logRotation.maxSize", (a) => (a.target = { docker: { logRotation: { maxSize: "10 megabytes", maxFiles: 3 } } }), /positive size/],
+    ["zero log files", "target.docker.logRotation.maxFiles", (a) => (a.target = { docker: { logRotation: { maxSize: "10m", maxFiles: 0 } } }), /1 to 1000/],
     ["negative local copies", "localCopies", (a) => (a.localCopies = -1), /0 to 1000/],
 ];
 
@@ -162,6 +224,13 @@ describe("argument validation", () => {
         db(args).password = pulumi.secret('bad"secret');
         const backup = new SqlServerBackup("orders", args);
         await assert.rejects(valueOf(backup.environment), /databases\[0\]\.password/);
+    });
+
+    it("accepts what the engines accept: a PVC named backup.pvc, backoffLimit 0, quantities in every suffix", () => {
+        const args = validArgs();
+        args.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        args.target = { kubernetes: { namespace: "backup", persistentVolumeClaim: "backup.pvc", backoffLimit: 0, resources: { requests: { cpu: "0.5", memory: "1.5Gi" }, limits: { cpu: "2000m", memory: "1e10" } } } };
+        assert.doesNotThrow(() => new SqlServerBackup("orders", args));
     });
 
     it("allows $ and ' in passwords: env references are expanded once and pasted verbatim", () => {

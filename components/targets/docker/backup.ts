@@ -1,12 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTargetArgs } from "../../args/types";
-import { IMAGE } from "../../plan/defaults";
-import { jobEnvironment, standardLabels } from "../../plan/job";
+import { AGENT, IMAGE } from "../../plan/defaults";
+import { backupFiles, jobEnvironment, secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, dockerName, kubernetesNames } from "../../plan/naming";
 import { dockerCommands } from "../../plan/operatorCommands";
 import { containerOutcome } from "../../plan/outcome";
 import { goDuration } from "../../plan/schedule";
+import { ENV } from "../../plan/defaults";
 import { failOnOutcome } from "../outcomeHook";
 import { DeployedTarget, TargetInputs } from "../types";
 import { dockerEnvs, dockerLabels, dockerNetworks, dockerOptions, hardening, secretUploads } from "./common";
@@ -16,19 +17,30 @@ export const DOCKER_DEFAULTS = {
     waitTimeoutSeconds: 300,
     firstBackupTimeoutSeconds: 3600,
     logRotation: { maxSize: "10m", maxFiles: 5 },
-    /** The health check, in seconds; written in Go's duration form (see healthcheck()). */
-    health: { intervalSeconds: 30, timeoutSeconds: 10, startPeriodSeconds: 120, retries: 3 },
+    metricsHostAddress: "127.0.0.1",
+    /**
+     * The health check, in seconds, written in Go's duration form (see healthcheck()).
+     * One failed probe is unhealthy: a failed backup shows at once. The first probe
+     * after `interval`; during the start period (= the agent's settle time) it reports
+     * readiness and this container's own runs only.
+     */
+    health: { intervalSeconds: 10, timeoutSeconds: 10, startPeriodSeconds: AGENT.healthSettleSeconds, retries: 1 },
 } as const;
 
+/** Seconds Docker waits after SIGTERM before SIGKILL: the agent's grace plus time to record the outcome. */
+export function stopSeconds(target: DockerTargetArgs): number {
+    return (target.shutdownGraceSeconds ?? AGENT.shutdownGraceSeconds) + 30;
+}
+
 /**
- * The container's health check. The Docker provider reads durations back in Go's
- * form ("2m" becomes "2m0s"); anything else would differ on every preview and, as
- * a health check cannot change in place, replace the container on every `up`.
+ * The container's health check: the agent's `health`. The Docker provider reads
+ * durations back in Go's form ("2m" becomes "2m0s"); anything else would differ on
+ * every preview and, as a health check cannot change in place, replace the container.
  */
 export function healthcheck(): docker.types.input.ContainerHealthcheck {
     const health = DOCKER_DEFAULTS.health;
     return {
-        tests: ["CMD", "/usr/local/bin/healthcheck.sh"],
+        tests: ["CMD", IMAGE.agent, "health"],
         interval: goDuration(health.intervalSeconds),
         timeout: goDuration(health.timeoutSeconds),
         startPeriod: goDuration(health.startPeriodSeconds),
@@ -37,36 +49,56 @@ export function healthcheck(): docker.types.input.ContainerHealthcheck {
 }
 
 /**
- * The schedule on one host: a long-running container with GoBackup's scheduler, its
- * credentials as files, a named volume for the workdir, the image's backup health
- * check, and `pulumi up` waiting until it is healthy. With `backupOnStart`, a
- * one-shot container runs the first backup and `up` waits for its outcome.
+ * The schedule on one host: a long-running container with the agent's scheduler, its
+ * credentials as files, a named volume for the workdir, and `pulumi up` waiting until
+ * it is ready (configuration valid, credentials readable, scheduler running), never
+ * for a backup. Backup health stays visible in the health check from the settle
+ * time on, in `status` and in the metrics. With `backupOnStart`, a one-shot container
+ * runs the first backup and `up` waits for its outcome.
+ *
+ * Nothing that changes with the package version is an input Docker cannot change in
+ * place (labels, uploads, environment, log options are ForceNew): a package upgrade
+ * that leaves image/ alone leaves the container alone.
  */
 export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInputs, parent: pulumi.Resource): DeployedTarget {
     const name = inputs.name;
     const opts = dockerOptions(target, parent);
     const containerName = target.containerName ?? dockerName(name, "backup");
     const instance = kubernetesNames(name).instance;
-    // No version label on the volume: a volume cannot change in place, and it holds the local copies.
     const volume = new docker.Volume(
         childName(name, "workdir"),
         { name: target.volumeName ?? dockerName(name, "workdir"), labels: dockerLabels(standardLabels(instance, "backup")) },
         opts,
     );
     const rotation = target.logRotation ?? DOCKER_DEFAULTS.logRotation;
+    const grace = target.shutdownGraceSeconds ?? AGENT.shutdownGraceSeconds;
+    const metricsPort = target.metrics ? (target.metrics.port ?? AGENT.metricsPort) : undefined;
+    const files = pulumi.secret(pulumi.all([inputs.files, inputs.restoreFiles]).apply(([backup, restore]) => ({ ...backup, ...restore })));
     const common = (runMode: "daemon" | "once"): docker.ContainerArgs => ({
         image: inputs.image,
         envs: pulumi.all([inputs.settings, inputs.config, inputs.credentials]).apply(([settings, config, credentials]) =>
-            dockerEnvs(jobEnvironment(settings, config, credentials, runMode)),
+            dockerEnvs({
+                ...jobEnvironment(settings, config, backupFiles(settings, credentials), runMode),
+                // Manual restores from this container (docker exec ... restore) use the read-only identity.
+                ...secretFileVariables([ENV.restoreAccessKey, ENV.restoreSecretKey]),
+                SHUTDOWN_GRACE_SECONDS: String(grace),
+                HEALTH_SETTLE_SECONDS: String(AGENT.healthSettleSeconds),
+                ...(runMode === "daemon" && metricsPort !== undefined ? { METRICS_ADDRESS: `0.0.0.0:${metricsPort}` } : {}),
+            }),
         ),
-        uploads: secretUploads(inputs.secretValues),
+        uploads: secretUploads(files),
         volumes: [{ volumeName: volume.name, containerPath: IMAGE.workdir }],
         networksAdvanced: dockerNetworks(target),
         logDriver: "json-file",
         logOpts: { "max-size": rotation.maxSize, "max-file": String(rotation.maxFiles) },
-        labels: dockerLabels(standardLabels(instance, "backup", inputs.version)),
+        labels: dockerLabels(standardLabels(instance, "backup")),
+        stopTimeout: stopSeconds(target),
+        destroyGraceSeconds: stopSeconds(target),
         ...hardening(),
     });
+    // The daemon's json-file options are merged into the container's when it is created
+    // (moby mergeAndVerifyLogConfig) and read back: ignored, or every `up` would replace it.
+    const ignoreDaemonMerges = ["logOpts"];
 
     const container = new docker.Container(
         childName(name, "backup"),
@@ -77,9 +109,10 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
             healthcheck: healthcheck(),
             wait: true,
             waitTimeout: target.waitTimeoutSeconds ?? DOCKER_DEFAULTS.waitTimeoutSeconds,
+            ...(metricsPort !== undefined ? { ports: [{ internal: metricsPort, external: metricsPort, ip: target.metrics?.hostAddress ?? DOCKER_DEFAULTS.metricsHostAddress }] } : {}),
         },
         // The provider cannot change a health check in place.
-        { ...opts, replaceOnChanges: ["healthcheck"], deleteBeforeReplace: true },
+        { ...opts, replaceOnChanges: ["healthcheck"], deleteBeforeReplace: true, ignoreChanges: ignoreDaemonMerges },
     );
     const resources: pulumi.Resource[] = [volume, container];
 
@@ -87,11 +120,13 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
     if (target.backupOnStart) {
         const firstName = `${containerName}-first-backup`;
         const logsCommand = `docker logs ${firstName}`;
+        const hooks = failOnOutcome(`The first backup (${firstName})`, (outputs) => containerOutcome(outputs, logsCommand));
         const first = new docker.Container(
             childName(name, "first-backup"),
             {
                 ...common("once"),
                 name: firstName,
+                command: ["first-backup"],
                 restart: "no",
                 mustRun: false,
                 attach: true,
@@ -102,12 +137,13 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
                 // Runs again whenever the backup container is replaced (new image, config or credentials).
                 replaceWith: [container],
                 deleteBeforeReplace: true,
+                ignoreChanges: ignoreDaemonMerges,
                 customTimeouts: { create: `${target.firstBackupTimeoutSeconds ?? DOCKER_DEFAULTS.firstBackupTimeoutSeconds}s` },
-                hooks: failOnOutcome(`The first backup (${firstName})`, (outputs) => containerOutcome(outputs, logsCommand)),
+                ...(hooks ? { hooks } : {}),
             },
         );
         resources.push(first);
         firstBackup = pulumi.all([first.exitCode, first.containerLogs]).apply(([exitCode, containerLogs]) => containerOutcome({ exitCode, containerLogs }, logsCommand));
     }
-    return { name: container.name, commands: container.name.apply(dockerCommands), firstBackup, resources };
+    return { name: container.name, commands: container.name.apply(dockerCommands), firstBackup, resources, container };
 }

@@ -1,7 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTargetArgs } from "../../args/types";
-import { IMAGE } from "../../plan/defaults";
 import { secretFilePath } from "../../plan/job";
 
 /** Resource options every resource of the docker target shares. */
@@ -24,16 +23,20 @@ export function dockerLabels(labels: Record<string, string>): docker.types.input
 }
 
 /**
- * Each credential as a file owned by the image's user, readable by it alone, at the
- * path its `NAME_FILE` variable names. The whole list is secret: `docker inspect`
- * and the state show no value, the plan shows which files change.
+ * Each credential as a file at the path its `NAME_FILE` variable names. The whole list
+ * is secret: `docker inspect` and the state show no value, the plan shows which files
+ * change. Mode 0444, owned by root: upload owners exist only from the provider behind
+ * @pulumi/docker 5.2, and on any older one a 0400 file would lock the image's user
+ * out. The container runs nothing but the agent, so readable by all inside it is
+ * readable by the agent alone; outside, only the Docker host's root sees the files.
  */
 export function secretUploads(values: pulumi.Output<Record<string, string>>): pulumi.Output<docker.types.input.ContainerUpload[]> {
     return pulumi.secret(
         values.apply((secrets) =>
             Object.keys(secrets)
                 .sort()
-                .map((name) => ({ file: secretFilePath(name), content: secrets[name], owner: String(IMAGE.uid), group: String(IMAGE.uid), permissions: "0400" })),
+                .filter((name) => secrets[name] !== undefined)
+                .map((name) => ({ file: secretFilePath(name), content: secrets[name], permissions: "0444" })),
         ),
     );
 }

@@ -4,7 +4,7 @@ import { DockerTargetArgs } from "../../args/types";
 import { secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, dockerName, kubernetesNames } from "../../plan/naming";
 import { containerOutcome } from "../../plan/outcome";
-import { RESTORE_CREDENTIALS, RESTORE_WAIT_MARGIN_SECONDS, restoreEnvironment, restoreTimeoutSeconds } from "../../plan/restore";
+import { RESTORE_WAIT_MARGIN_SECONDS, restoreEnvironment, restoreFiles, restoreTimeoutSeconds } from "../../plan/restore";
 import { failOnOutcome } from "../outcomeHook";
 import { restoreSecretValues } from "../restoreSecrets";
 import { RestoreRequest, RestoreRun, TargetInputs } from "../types";
@@ -14,16 +14,17 @@ import { dockerEnvs, dockerLabels, dockerNetworks, dockerOptions, hardening, sec
 const RESTORE_INPUTS = ["image", "envs", "uploads", "labels", "networksAdvanced", "command", "restart", "mustRun", "attach", "logs", "securityOpts", "capabilities"];
 
 /**
- * A one-shot container that restores; `pulumi up` waits for it (attached) and reads
- * its outcome from its last log line. A restore is an event, not a state: no input
- * change (a new image, a package upgrade) runs it again, and the image refuses to
- * run an id its record in the bucket says already ran. A failure fails the `up`
- * that ran it, with the reason, and only that one.
+ * A one-shot container that restores with the read-only restore identity; `pulumi up`
+ * waits for it (attached) and reads its outcome from its last log line. A restore is
+ * an event, not a state: no input change (a new image, a package upgrade) runs it
+ * again, and the agent refuses to run an id its record in the bucket says already
+ * ran. A failure fails the `up` that ran it, with the reason, and only that one.
  */
 export function dockerRestore(target: DockerTargetArgs, request: RestoreRequest, inputs: TargetInputs, parent: pulumi.Resource): RestoreRun {
     const restore = request.args;
     const containerName = dockerName(inputs.name, `restore-${restore.id}`);
     const logsCommand = `docker logs ${containerName}`;
+    const hooks = failOnOutcome(`The restore "${restore.id}" (${containerName})`, (outputs) => containerOutcome(outputs, logsCommand));
     const container = new docker.Container(
         childName(inputs.name, `restore-${restore.id}`),
         {
@@ -32,24 +33,22 @@ export function dockerRestore(target: DockerTargetArgs, request: RestoreRequest,
             command: ["restore"],
             envs: pulumi
                 .all([inputs.settings, request.target])
-                .apply(([settings, t]) => dockerEnvs({ ...restoreEnvironment(settings, restore, t), ...secretFileVariables([...RESTORE_CREDENTIALS]) })),
-            // The archive is downloaded and unpacked in the image's workdir, a volume of the restore's own.
+                .apply(([settings, t]) => dockerEnvs({ ...restoreEnvironment(settings, restore, t), ...secretFileVariables(restoreFiles(settings)) })),
             uploads: secretUploads(restoreSecretValues(inputs, request)),
             restart: "no",
             mustRun: false,
             attach: true,
             logs: true,
             networksAdvanced: dockerNetworks(target),
-            // No version label: a package upgrade must not look like a change.
             labels: dockerLabels(standardLabels(kubernetesNames(inputs.name).instance, "restore")),
             ...hardening(),
         },
         {
             ...dockerOptions(target, parent),
             ignoreChanges: RESTORE_INPUTS,
-            // The image stops the restore at its deadline; Pulumi waits a margin longer.
+            // The agent stops the restore at its deadline; Pulumi waits a margin longer.
             customTimeouts: { create: `${restoreTimeoutSeconds(restore) + RESTORE_WAIT_MARGIN_SECONDS}s` },
-            hooks: failOnOutcome(`The restore "${restore.id}" (${containerName})`, (outputs) => containerOutcome(outputs, logsCommand)),
+            ...(hooks ? { hooks } : {}),
         },
     );
     return {

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesTargetArgs, NetworkPeerArgs } from "../../args/types";
+import { BackupSettings } from "../../args/settings";
 import { endpointPort } from "../../plan/endpoint";
-import { jobEnvironment, standardLabels } from "../../plan/job";
-import { childName, KubernetesNames, kubernetesNames } from "../../plan/naming";
+import { backupFiles, jobEnvironment, standardLabels } from "../../plan/job";
+import { childName, kubernetesNames } from "../../plan/naming";
 import { kubernetesCommands } from "../../plan/operatorCommands";
-import { BackupSettings } from "../../plan/settings";
 import { DeployedTarget, TargetInputs } from "../types";
-import { envEntries, jobSpec, KUBERNETES_DEFAULTS, kubernetesOptions } from "./pod";
+import { envEntries, jobSpec, KUBERNETES_DEFAULTS, kubernetesOptions, secretWithData } from "./pod";
 
 /** Labels a namespace gets when the component creates it: the `restricted` Pod Security Standard, enforced. */
 export const RESTRICTED_NAMESPACE_LABELS = {
@@ -54,31 +54,13 @@ export function kubernetesNamespace(name: string, target: KubernetesTargetArgs, 
     return k8s.core.v1.Namespace.get(childName(name, "namespace"), target.namespace, opts);
 }
 
-/** The Secret the backup pods read their credentials from: created once, its data applied in place. */
-function credentialsSecret(names: KubernetesNames, target: KubernetesTargetArgs, inputs: TargetInputs, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
-    const metadata = { name: names.credentials, namespace: target.namespace, labels };
-    // The Secret itself holds no data, so it never changes with a password...
-    const secret = new k8s.core.v1.Secret(childName(inputs.name, "credentials"), { metadata, type: "Opaque" }, { ...opts, deleteBeforeReplace: true });
-    // ...and its data is applied in place: a changed password updates the same object, so
-    // Jobs already created (a pending pod, the retry pod of backoffLimit) still find it.
-    // Replacing it, as the provider does with a Secret's data, would delete it under them.
-    new k8s.core.v1.SecretPatch(
-        childName(inputs.name, "credentials-data"),
-        {
-            metadata: { name: secret.metadata.name, namespace: secret.metadata.namespace },
-            data: pulumi.secret(inputs.secretValues.apply((values) => Object.fromEntries(Object.keys(values).sort().map((key) => [key, Buffer.from(values[key]).toString("base64")])))),
-        },
-        { ...opts, dependsOn: [secret] },
-    );
-    return secret;
-}
-
 /**
  * The schedule on a cluster: a CronJob running the image once per schedule, its
  * config in the pod template (no secret in it: reviewers read every change in the
  * preview, and every Job keeps its own copy), its credentials as files from a
- * Secret updated in place, its own ServiceAccount without a token, a restricted
- * security context, and an optional egress policy. Every name is deterministic.
+ * Secret updated in place, the restore user's keys in a Secret of their own, its own
+ * ServiceAccount without a token, a restricted security context, and an optional
+ * egress policy. Every name is deterministic.
  */
 export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: TargetInputs, parent: pulumi.Resource, prepared: pulumi.Resource[]): DeployedTarget {
     const name = inputs.name;
@@ -87,13 +69,22 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
     const labels = standardLabels(names.instance, "backup", inputs.version);
     const metadata = { namespace: target.namespace, labels };
 
-    const credentials = credentialsSecret(names, target, inputs, labels, opts);
+    const credentials = secretWithData(childName(name, "credentials"), { name: names.credentials, namespace: target.namespace, labels }, inputs.files, opts);
+    // The read-only restore identity, for restores run by `pulumi up` and by hand.
+    const restoreCredentials = secretWithData(
+        childName(name, "restore-credentials"),
+        { name: names.restoreCredentials, namespace: target.namespace, labels: standardLabels(names.instance, "restore", inputs.version) },
+        inputs.restoreFiles,
+        opts,
+    );
     const serviceAccount = new k8s.core.v1.ServiceAccount(
         childName(name, "service-account"),
         { metadata: { ...metadata, name: names.serviceAccount }, automountServiceAccountToken: false },
         { ...opts, deleteBeforeReplace: true },
     );
-    const env = pulumi.all([inputs.settings, inputs.config, inputs.credentials]).apply(([settings, config, vars]) => envEntries(jobEnvironment(settings, config, vars, "once")));
+    const env = pulumi
+        .all([inputs.settings, inputs.config, inputs.credentials])
+        .apply(([settings, config, vars]) => envEntries(jobEnvironment(settings, config, backupFiles(settings, vars), "once")));
 
     const cronJob = new k8s.batch.v1.CronJob(
         childName(name, "cronjob"),
@@ -109,13 +100,13 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
                 suspend: target.suspend ?? false,
                 jobTemplate: {
                     metadata: { labels },
-                    spec: jobSpec(target, { labels, image: inputs.image, args: ["once"], env, serviceAccountName: serviceAccount.metadata.name, secretName: credentials.metadata.name }),
+                    spec: jobSpec(target, { labels, image: inputs.image, args: ["once"], env, serviceAccountName: serviceAccount.metadata.name, secretNames: [credentials.metadata.name] }),
                 },
             },
         },
         { ...opts, deleteBeforeReplace: true },
     );
-    const resources: pulumi.Resource[] = [...prepared, credentials, serviceAccount, cronJob];
+    const resources: pulumi.Resource[] = [...prepared, credentials, restoreCredentials, serviceAccount, cronJob];
 
     if (target.networkPolicy) {
         const policy = target.networkPolicy;
@@ -138,7 +129,7 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
     }
 
     const commands = pulumi.all([pulumi.output(target.namespace), inputs.image, inputs.settings]).apply(([namespaceName, image, settings]) =>
-        kubernetesCommands({ namespace: namespaceName, cronJob: names.cronJob, instance: names.instance, componentName: name, image, credentialsSecret: names.credentials, settings }),
+        kubernetesCommands({ namespace: namespaceName, cronJob: names.cronJob, instance: names.instance, componentName: name, image, restoreCredentialsSecret: names.restoreCredentials, settings }),
     );
-    return { name: cronJob.metadata.name, commands, resources };
+    return { name: cronJob.metadata.name, commands, resources, cronJob };
 }

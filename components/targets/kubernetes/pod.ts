@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesTargetArgs } from "../../args/types";
+import { effectiveRequest } from "../../args/validation";
 import { IMAGE } from "../../plan/defaults";
 
 /** Defaults of the kubernetes target. */
@@ -28,6 +29,20 @@ export function envEntries(values: Record<string, string>): k8s.types.input.core
         .map((name) => ({ name, value: values[name] }));
 }
 
+/** The container's resources: the defaults, the user's values over them, a default request never above a given limit. */
+export function containerResources(target: KubernetesTargetArgs): { requests: Record<string, string>; limits: Record<string, string> } {
+    const limits: Record<string, string> = { ...KUBERNETES_DEFAULTS.limits, ...definedOnly(target.resources?.limits) };
+    const requests: Record<string, string> = {
+        cpu: effectiveRequest(target.resources?.requests?.cpu, KUBERNETES_DEFAULTS.requests.cpu, limits.cpu),
+        memory: effectiveRequest(target.resources?.requests?.memory, KUBERNETES_DEFAULTS.requests.memory, limits.memory),
+    };
+    return { requests, limits };
+}
+
+function definedOnly(values: { cpu?: string; memory?: string } | undefined): Record<string, string> {
+    return Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 /** What differs between the backup CronJob's pods and a restore Job's pod. */
 export interface BackupPod {
     labels: Record<string, string>;
@@ -36,25 +51,20 @@ export interface BackupPod {
     /** Plain environment: values and `NAME_FILE` paths. */
     env: pulumi.Input<k8s.types.input.core.v1.EnvVar[]>;
     serviceAccountName: pulumi.Input<string>;
-    /** The Secret whose keys are mounted as files in IMAGE.secretsDir. */
-    secretName: pulumi.Input<string>;
+    /** The Secrets whose keys are mounted, together, as files in IMAGE.secretsDir. */
+    secretNames: pulumi.Input<string>[];
 }
 
 /**
  * A Job spec running the image once, restricted: non-root with the image's uid,
  * read-only root file system, no escalation, no capabilities, RuntimeDefault seccomp,
  * credentials as read-only files, and writable volumes only where the image writes.
- * The workdir (sized for the data) also holds sqlpackage's temp data: the entrypoint
- * points TMPDIR below it.
+ * The workdir (sized for the data) also holds sqlpackage's temp data.
  */
 export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides: Partial<k8s.types.input.batch.v1.JobSpec> = {}): k8s.types.input.batch.v1.JobSpec {
     const workdir: k8s.types.input.core.v1.Volume = target.persistentVolumeClaim
         ? { name: "workdir", persistentVolumeClaim: { claimName: target.persistentVolumeClaim } }
         : { name: "workdir", emptyDir: { sizeLimit: target.workdirSizeLimit ?? KUBERNETES_DEFAULTS.workdirSizeLimit } };
-    const resources = {
-        requests: { ...KUBERNETES_DEFAULTS.requests, ...target.resources?.requests },
-        limits: { ...KUBERNETES_DEFAULTS.limits, ...target.resources?.limits },
-    };
     return {
         backoffLimit: target.backoffLimit ?? KUBERNETES_DEFAULTS.backoffLimit,
         activeDeadlineSeconds: target.activeDeadlineSeconds ?? KUBERNETES_DEFAULTS.activeDeadlineSeconds,
@@ -76,11 +86,11 @@ export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides:
                 },
                 containers: [
                     {
-                        name: "sqlserver-backup",
+                        name: CONTAINER_NAME,
                         image: pod.image,
                         args: pod.args,
                         env: pod.env,
-                        resources,
+                        resources: containerResources(target),
                         securityContext: {
                             allowPrivilegeEscalation: false,
                             readOnlyRootFilesystem: true,
@@ -98,7 +108,7 @@ export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides:
                 ],
                 volumes: [
                     // Group-readable by fsGroup (the image's gid), nobody else.
-                    { name: "credentials", secret: { secretName: pod.secretName, defaultMode: 0o440 } },
+                    { name: "credentials", projected: { defaultMode: 0o440, sources: pod.secretNames.map((name) => ({ secret: { name } })) } },
                     workdir,
                     { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
                     { name: "home", emptyDir: { sizeLimit: "1Gi" } },
@@ -106,4 +116,40 @@ export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides:
             },
         },
     };
+}
+
+/** The container's name in every pod of the target. */
+export const CONTAINER_NAME = "sqlserver-backup";
+
+/** A Secret whose data is applied in place by a SecretPatch (see the backup target). */
+export function secretWithData(
+    resourceName: string,
+    metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+    values: pulumi.Output<Record<string, string>>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+    // The Secret itself holds no data, so it never changes with a password...
+    const secret = new k8s.core.v1.Secret(resourceName, { metadata, type: "Opaque" }, { ...opts, deleteBeforeReplace: true });
+    // ...and its data is applied in place: a changed password updates the same object, so
+    // Jobs already created (a pending pod, the retry pod of backoffLimit) still find it.
+    // Replacing it, as the provider does with a Secret's data, would delete it under them.
+    new k8s.core.v1.SecretPatch(
+        `${resourceName}-data`,
+        {
+            metadata: { name: secret.metadata.name, namespace: secret.metadata.namespace },
+            data: pulumi.secret(
+                values.apply((v) =>
+                    Object.fromEntries(
+                        Object.keys(v ?? {})
+                            .sort()
+                            // Under mocks, values a mock does not return are undefined.
+                            .filter((key) => typeof v[key] === "string")
+                            .map((key) => [key, Buffer.from(v[key]).toString("base64")]),
+                    ),
+                ),
+            ),
+        },
+        { ...opts, dependsOn: [secret] },
+    );
+    return secret;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SqlServerBackupArgs } from "../../../components";
-import { BackupSettings } from "../../../components/plan/settings";
+import { BackupSettings } from "../../../components/args/settings";
 
 export const ORDERS_PASSWORD = "Orders-Pa55word!";
 export const BILLING_PASSWORD = "B1lling#2026";
@@ -55,10 +55,12 @@ export function validSettings(): BackupSettings {
             keep: 7,
             timeoutSeconds: 300,
             maxRetries: 3,
+            pathStyle: true,
             retentionDays: 30,
-            noncurrentVersionRetentionDays: 7,
+            maxAgeDays: 0,
+            pruneUntracked: false,
+            customCA: false,
         },
-        webUi: { enabled: false, port: 2703 },
         workdir: "/tmp/gobackup",
         localCopy: { path: "/tmp/gobackup/archives", keep: 2 },
     };

@@ -11,6 +11,11 @@ export interface RecordedResource {
     provider?: string;
     /** A read of an existing resource (`Resource.get`), not a resource to create. */
     read?: boolean;
+    /** Resource options the engine received: ignoreChanges, replaceOnChanges, the names of explicit dependencies, hooks. */
+    ignoreChanges?: string[];
+    replaceOnChanges?: string[];
+    dependsOn?: string[];
+    hooks?: boolean;
 }
 
 /** Outputs providers compute that tests read back; everything else echoes the inputs. */
@@ -38,6 +43,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
 /** Parent URN and provider reference of each registration, read off the engine requests (setMocks does not pass them on). */
 const parentUrns = new Map<string, string>();
 const providerRefs = new Map<string, string>();
+/** Options of each registration, read off the engine requests. */
+const options = new Map<string, Pick<RecordedResource, "ignoreChanges" | "replaceOnChanges" | "dependsOn" | "hooks">>();
 /** `retainOnDelete` of each registration, by resource name. */
 export const retainOnDelete = new Map<string, boolean>();
 let patched = false;
@@ -48,12 +55,29 @@ function recordParents(): void {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
     const register = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (
-        req: { getType(): string; getName(): string; getParent(): string; getProvider(): string; getRetainondelete(): boolean },
+        req: {
+            getType(): string;
+            getName(): string;
+            getParent(): string;
+            getProvider(): string;
+            getRetainondelete(): boolean;
+            getIgnorechangesList(): string[];
+            getReplaceonchangesList(): string[];
+            getDependenciesList(): string[];
+            hasHooks(): boolean;
+        },
         callback: unknown,
     ) {
-        parentUrns.set(`${req.getType()}::${req.getName()}`, req.getParent());
+        const key = `${req.getType()}::${req.getName()}`;
+        parentUrns.set(key, req.getParent());
         retainOnDelete.set(req.getName(), req.getRetainondelete());
-        providerRefs.set(`${req.getType()}::${req.getName()}`, req.getProvider());
+        providerRefs.set(key, req.getProvider());
+        options.set(key, {
+            ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            dependsOn: req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
+            hooks: req.hasHooks(),
+        });
         return register.call(this, req, callback);
     };
     // The SDK's mock monitor cannot register resource hooks (registerResourceHook is
@@ -68,6 +92,19 @@ export function parentOf(resource: { type: string; name: string }): string {
     return urn === "" ? "" : urn.slice(urn.lastIndexOf("::") + 2);
 }
 
+/** Runs fn with the SDK's mock monitor as it ships (no registerResourceHook), as a consumer's own mock tests have it. */
+export async function withUnpatchedMocks<T>(fn: () => Promise<T>): Promise<T> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    const patch = MockMonitor.prototype.registerResourceHook;
+    delete MockMonitor.prototype.registerResourceHook;
+    try {
+        return await fn();
+    } finally {
+        MockMonitor.prototype.registerResourceHook = patch;
+    }
+}
+
 /**
  * Mocked Pulumi engine for unit tests: records every resource with its inputs.
  * `preview: false` so every Output resolves (under preview, unreturned outputs stay unknown).
@@ -79,6 +116,7 @@ export function useMocks(project = "sqlserver-backup"): RecordedResource[] {
         resources.length = 0;
         parentUrns.clear();
         providerRefs.clear();
+        options.clear();
         retainOnDelete.clear();
         pulumi.runtime.setMocks(
             {
@@ -90,6 +128,7 @@ export function useMocks(project = "sqlserver-backup"): RecordedResource[] {
                         parent: parentOf(args),
                         provider: providerRefs.get(`${args.type}::${args.name}`) ?? "",
                         read: Boolean(args.id),
+                        ...options.get(`${args.type}::${args.name}`),
                     });
                     return {
                         id: `${args.name}-id`,
