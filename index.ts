@@ -1,13 +1,14 @@
 /**
  * This repository's own Pulumi program: one SqlServerBackup configured from stack
  * config (keys, types and defaults are declared in Pulumi.yaml). With
- * `embedded: true` (the dev stack) it also runs MinIO and SQL Server on the local
- * Docker engine and backs those up. Other teams import the library instead; see
- * stacks/kubernetes-production.
+ * `embedded: true` (the dev stack) it also runs a MinIO-compatible server and SQL
+ * Server on the local Docker engine and backs those up. Other teams import the
+ * library instead; see stacks/kubernetes-production.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ImageArgs, SqlServerBackup, TargetArgs } from "./components";
 import { localServices } from "./program/localServices";
+import { runbook } from "./program/runbook";
 
 const config = new pulumi.Config();
 const name = config.get("name") ?? "sqlserver";
@@ -21,8 +22,8 @@ const imageArgs: ImageArgs = imageRef ? { ref: imageRef } : { build: buildNetwor
 const targetKind = config.get("target") ?? "docker";
 let target: TargetArgs | undefined;
 // Embedded: the first backup runs at start, so `pulumi up` ends with a backup in the bucket.
-if (targetKind === "docker") target = { kind: "docker", networks: local ? [local.network] : undefined, backupOnStart: embedded };
-else if (targetKind === "kubernetes") target = { kind: "kubernetes", namespace: config.get("namespace") ?? "default" };
+if (targetKind === "docker") target = { docker: { networks: local ? [local.network] : undefined, backupOnStart: embedded } };
+else if (targetKind === "kubernetes") target = { kubernetes: { namespace: config.get("namespace") ?? "default" } };
 else if (targetKind !== "none") throw new Error(`config target: "${targetKind}" must be docker, kubernetes or none.`);
 
 const backup = new SqlServerBackup(name, {
@@ -59,11 +60,14 @@ export const bucket = backup.bucket;
 export const prefix = backup.prefix;
 export const accessKeyId = backup.accessKeyId;
 export const secretAccessKey = backup.secretAccessKey;
+export const restoreAccessKeyId = backup.restoreAccessKeyId;
 export const schedule = backup.scheduleDescription;
 export const image = backup.image;
 export const deployed = backup.deployedName;
 /** Run a backup now, follow logs, see health, list, restore. */
 export const commands = backup.commands;
+/** The same, one command per line: `pulumi stack output runbook`. */
+export const operatorRunbook = backup.commands.apply(runbook);
 /** With embedded, the first backup's outcome. */
 export const firstBackup = backup.firstBackup;
 export const environmentVariableNames = backup.environmentVariableNames;

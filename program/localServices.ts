@@ -1,18 +1,21 @@
 /**
  * The dev stack's embedded services: on the local Docker engine, a private network,
- * a MinIO server and a SQL Server 2022 with a small sample database, both waited on
- * until healthy. Their passwords are generated, so `pulumi up --stack dev` needs no
- * configuration.
+ * a MinIO-compatible server (MinIO's community fork, pgsty/minio: MinIO's own images
+ * were withdrawn in 2026-09) and a SQL Server 2022 with a small sample database, both
+ * waited on until healthy. Their passwords are generated, so `pulumi up --stack dev`
+ * needs no configuration. The images come from the register (image/artifacts.env),
+ * pinned by digest; MINIO_SERVER_IMAGE and SQLSERVER_IMAGE there name the source.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { registered } from "../components/image/register";
 import { goDuration } from "../components/plan/schedule";
 
-/** Pinned images of the embedded services. */
-export const MINIO_IMAGE = "minio/minio:RELEASE.2025-04-22T22-12-26Z";
-/** A fixed cumulative update, not 2022-latest: the dev stack must not change under you. */
-export const SQLSERVER_IMAGE = "mcr.microsoft.com/mssql/server:2022-CU20-ubuntu-22.04";
+/** The MinIO-compatible server: same S3 and admin API, `server /data`, MINIO_* variables, mc in the image. */
+export const MINIO_IMAGE = registered("MINIO_SERVER_IMAGE");
+/** A fixed cumulative update, by digest, not 2022-latest: the dev stack must not change under you. */
+export const SQLSERVER_IMAGE = registered("SQLSERVER_IMAGE");
 
 const SQLCMD = "/opt/mssql-tools18/bin/sqlcmd -C -S localhost -U sa -b";
 
@@ -60,6 +63,7 @@ export function localServices(prefix: string, minioHostPort: number): LocalServi
         ports: [{ internal: 9000, external: minioHostPort, ip: "127.0.0.1" }],
         networksAdvanced: [{ name: network.name, aliases: ["minio"] }],
         volumes: [{ volumeName: minioData.name, containerPath: "/data" }],
+        // `mc ready local` asks the server's own health API (/minio/health/ready); mc ships in the image.
         // Durations in Go's form, as the Docker provider reads them back (no diff on the next preview).
         healthcheck: { tests: ["CMD", "mc", "ready", "local"], interval: goDuration(5), timeout: goDuration(5), retries: 12 },
         wait: true,

@@ -12,6 +12,10 @@
 # PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE is set; else, for a local
 # backend, one generated once into .pulumi-state/dev-passphrase (mode 0600), so every
 # later run finds it. The dev stack's own secrets are generated passwords.
+#
+# Stack config: Pulumi.dev.yaml is written from program/dev-stack.yaml before every run,
+# keeping only the encryption salt Pulumi added to it (the file is git-ignored, so the
+# clone stays clean, and a salt someone else committed can never be in the way).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +24,8 @@ action="${1:-up}"
 shift || true
 # Where a local backend and the generated passphrase live (tests point it elsewhere).
 state="${DEV_STATE_DIR:-$repo/.pulumi-state}"
+# The stack config Pulumi reads (tests point it elsewhere).
+stack_file="${DEV_STACK_FILE:-$repo/Pulumi.dev.yaml}"
 
 die() {
     printf 'dev-stack: %s\n' "$*" >&2
@@ -49,17 +55,32 @@ if [[ "$backend" == file://* && -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULU
     export PULUMI_CONFIG_PASSPHRASE_FILE="$passphrase"
 fi
 
+# stack_config: Pulumi.dev.yaml from the template, with the salt of the stack this clone created.
+stack_config() {
+    local file="$stack_file" salt=""
+    [[ -f "$file" ]] && salt="$(grep -E '^encryptionsalt: ' "$file" || true)"
+    {
+        grep -vE '^encryptionsalt: ' "$repo/program/dev-stack.yaml"
+        [[ -z "$salt" ]] || printf '%s\n' "$salt"
+    } >"$file.tmp"
+    mv "$file.tmp" "$file"
+}
+
 case "$action" in
     up)
+        stack_config
         pulumi stack select --create dev
         pulumi up --stack dev --yes "$@"
         echo
-        echo "dev-stack: done. Commands to see the backups: pulumi stack output commands --stack dev"
+        echo "dev-stack: done. What to do with the backups (pulumi stack output operatorRunbook --stack dev):"
+        pulumi stack output operatorRunbook --stack dev || true
         ;;
     down)
+        stack_config
         pulumi destroy --stack dev --yes "$@"
-        # Keep Pulumi.dev.yaml: it is this repository's file.
-        pulumi stack rm dev --yes --preserve-config
+        pulumi stack rm dev --yes
+        # The generated stack config held this stack's salt; the template stays.
+        rm -f "$stack_file"
         echo "dev-stack: removed. Images stay cached in Docker; docker image ls shows them."
         ;;
     *)

@@ -31,24 +31,26 @@ const backup = new SqlServerBackup("orders", {
     storage: {
         endpoint: config.require("minioEndpoint"),
         admin: { user: config.require("minioAdminUser"), password: config.requireSecret("minioAdminPassword") },
-        bucket: { name: "orders-sql-backups", retentionDays: 35, noncurrentVersionRetentionDays: 14 },
+        // Deleted or replaced archives stay recoverable for 14 days; keep governs the rest.
+        bucket: { name: "orders-sql-backups", retentionDays: 14 },
         prefix: "production/sqlserver",
         keep: 30,
         userName: "orders-prod-backup",
     },
     image: { ref: config.require("image") },
     target: {
-        kind: "kubernetes",
-        namespace: config.get("namespace") ?? "sql-backups",
-        // Created labelled to enforce the "restricted" Pod Security Standard.
-        createNamespace: true,
-        resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "6Gi" } },
-        workdirSizeLimit: "80Gi",
-        networkPolicy: {
-            // SQL Server runs in the cluster: select its pods (a CIDR would not match pods under every network plugin).
-            sqlServer: { namespaceLabels: { "kubernetes.io/metadata.name": "db" }, podLabels: { app: "mssql" } },
-            // MinIO is outside the cluster.
-            minio: { cidrs: [config.require("minioCidr")] },
+        kubernetes: {
+            namespace: config.get("namespace") ?? "sql-backups",
+            // Created labelled to enforce the "restricted" Pod Security Standard.
+            createNamespace: true,
+            resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "6Gi" } },
+            workdirSizeLimit: "80Gi",
+            networkPolicy: {
+                // SQL Server runs in the cluster: select its pods (a CIDR would not match pods under every network plugin).
+                sqlServer: { namespaceLabels: { "kubernetes.io/metadata.name": "db" }, podLabels: { app: "mssql" } },
+                // MinIO is outside the cluster.
+                minio: { cidrs: [config.require("minioCidr")] },
+            },
         },
     },
 });
@@ -57,3 +59,4 @@ export const backupLocation = pulumi.interpolate`s3://${backup.bucket}/${backup.
 export const schedule = backup.scheduleDescription;
 export const cronJob = backup.deployedName;
 export const commands = backup.commands;
+export const restorePolicy = backup.restorePolicy;

@@ -11,7 +11,7 @@ setup() {
     ln -s "$REPO/tests/doubles/pulumi-double" "$TMP/bin/pulumi"
     printf '#!/usr/bin/env bash\nexit 0\n' >"$TMP/bin/docker"
     chmod +x "$TMP/bin/docker"
-    export PATH="$TMP/bin:$PATH" PULUMI_DOUBLE_LOG="$TMP/pulumi.log" DEV_STATE_DIR="$TMP/state"
+    export PATH="$TMP/bin:$PATH" PULUMI_DOUBLE_LOG="$TMP/pulumi.log" DEV_STATE_DIR="$TMP/state" DEV_STACK_FILE="$TMP/Pulumi.dev.yaml" PULUMI_DOUBLE_STACK_FILE="$TMP/Pulumi.dev.yaml"
     unset PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_CONFIG_PASSPHRASE_FILE PULUMI_DOUBLE_LOGGED_IN
 }
 
@@ -51,11 +51,35 @@ teardown() {
     [ ! -e "$TMP/state/dev-passphrase" ]
 }
 
-@test "down destroys the dev stack and removes it, keeping Pulumi.dev.yaml" {
+@test "the stack config is written from the template and keeps this clone's salt across runs" {
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    grep -q "^  sqlserver-backup:embedded: true$" "$TMP/Pulumi.dev.yaml"
+    [ "$(grep -c '^encryptionsalt: v1:double-salt$' "$TMP/Pulumi.dev.yaml")" = "1" ]
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    [ "$(grep -c '^encryptionsalt: ' "$TMP/Pulumi.dev.yaml")" = "1" ]
+}
+
+@test "a salt someone committed into the template never reaches this clone's stack config" {
+    mkdir -p "$TMP/repo/scripts" "$TMP/repo/program" "$TMP/repo/node_modules/@pulumi/pulumi"
+    cp "$REPO/scripts/dev-stack.sh" "$TMP/repo/scripts/"
+    { cat "$REPO/program/dev-stack.yaml"; echo "encryptionsalt: v1:someone-elses-salt"; } >"$TMP/repo/program/dev-stack.yaml"
+    bash "$TMP/repo/scripts/dev-stack.sh" up >/dev/null
+    ! grep -q "someone-elses-salt" "$TMP/Pulumi.dev.yaml"
+    grep -q "^encryptionsalt: v1:double-salt$" "$TMP/Pulumi.dev.yaml"
+}
+
+@test "the clone stays clean: the generated stack config is git-ignored" {
+    cd "$REPO"
+    git check-ignore -q Pulumi.dev.yaml
+}
+
+@test "down destroys the dev stack, removes it and its generated config" {
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
     run bash "$REPO/scripts/dev-stack.sh" down
     [ "$status" -eq 0 ]
     grep -q "^args=destroy --stack dev --yes " "$PULUMI_DOUBLE_LOG"
-    grep -q "^args=stack rm dev --yes --preserve-config " "$PULUMI_DOUBLE_LOG"
+    grep -q "^args=stack rm dev --yes " "$PULUMI_DOUBLE_LOG"
+    [ ! -e "$TMP/Pulumi.dev.yaml" ]
 }
 
 @test "says what is missing: the Pulumi CLI, or a Docker engine" {
