@@ -1,26 +1,25 @@
 /**
- * Pipeline after export: GoBackup's engine archives and uploads a bacpac (written by
- * the sqlpackage TEST DOUBLE, incompressible like a real bacpac zip) to a real MinIO
- * on 127.0.0.1, with the config our renderer produces, run as the image runs it: the
- * cp shim in front of GoBackup's PATH (the local copy becomes a hard link) and the
- * hook after each run (it reads the archive back from the bucket for the manifest).
- * In the same run, the physical limit: `mc cp` of the same file to the same MinIO.
+ * Pipeline after export, as the image runs it: the backup agent's `once` with the
+ * environment the component renders, GoBackup's real engine (GOBACKUP_BIN) archiving
+ * and uploading a bacpac (written by the sqlpackage TEST DOUBLE, incompressible like
+ * a real bacpac zip) to a real MinIO on 127.0.0.1, the tar shim hashing the archive
+ * while it is written, the cp shim making the local copy a hard link, and the agent
+ * verifying the upload by ETag and writing the manifest. In the same run, the
+ * physical limit: `mc cp` of the same file to the same MinIO.
  */
-import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { promisify } from "util";
-import { renderGoBackupConfig } from "../components/plan/gobackupConfig";
-import { BackupSettings } from "../components/plan/settings";
+import { AgentHarness, backupEngine } from "../tests/integration/helpers/agent";
 import { MinioServer } from "../tests/integration/helpers/minio";
 import { provisionLikeComponent } from "../tests/integration/helpers/provision";
-
-const exec = promisify(execFile);
+import { runCommand } from "../tests/integration/helpers/exec";
 
 export type Compression = "tar" | "tgz" | "tar.zst";
 
 export interface PipelineSample {
     seconds: number;
+    /** What the agent added after GoBackup exited (its record's verifySeconds). */
+    verifySeconds: number;
     peakWorkdirBytes: number;
     peakRssBytes: number;
     archiveBytes: number;
@@ -30,21 +29,13 @@ export interface PipelineSample {
 export interface Variant {
     /** A local copy of the archive (default localCopies). */
     localCopy: boolean;
-    /** The cp shim links the local copy; false: GoBackup's own `cp -a`. */
-    shim: boolean;
-    /** The hook verifies the archive in the bucket and writes the manifest. */
-    verify: boolean;
 }
 
-export const AS_DEPLOYED: Variant = { localCopy: true, shim: true, verify: true };
+export const AS_DEPLOYED: Variant = { localCopy: true };
 
 /** A variant's name in the results, against the default. */
 export function variantName(variant: Variant): string {
-    const parts: string[] = [];
-    if (!variant.localCopy) parts.push("no local copy");
-    else if (!variant.shim) parts.push("local copy by cp -a");
-    if (!variant.verify) parts.push("no manifest");
-    return parts.join(", ");
+    return variant.localCopy ? "" : "no local copy";
 }
 
 export interface PipelineResult {
@@ -63,25 +54,16 @@ export function median(values: number[]): number {
 
 /** Bytes under a directory (apparent sizes; a hard-linked bacpac counts once per name, as du -b does). */
 async function duBytes(dir: string): Promise<number> {
-    try {
-        const { stdout } = await exec("du", ["-sb", dir]);
-        return Number(stdout.split("\t")[0]);
-    } catch {
-        return 0;
-    }
+    const result = await runCommand("du", ["-sb", dir]);
+    return result.code === 0 ? Number(result.stdout.split("\t")[0]) : 0;
 }
 
 /** Resident memory of a process and all its descendants, from /proc. */
-function treeRss(pid: number): number {
+export function treeRss(pid: number): number {
     let total = 0;
     const children = (parent: number): number[] => {
         try {
-            return fs
-                .readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8")
-                .trim()
-                .split(/\s+/)
-                .filter(Boolean)
-                .map(Number);
+            return fs.readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
         } catch {
             return [];
         }
@@ -100,121 +82,88 @@ function treeRss(pid: number): number {
     return total;
 }
 
-/** Runs a command, sampling its memory and the workdir's size every 100 ms. */
-async function measured(child: ChildProcess, workdir: string): Promise<{ code: number; peakRss: number; peakDisk: number; output: string }> {
-    let peakRss = 0;
-    let peakDisk = 0;
-    let output = "";
-    child.stdout?.on("data", (d) => (output += d));
-    child.stderr?.on("data", (d) => (output += d));
-    const timer = setInterval(async () => {
-        if (child.pid) peakRss = Math.max(peakRss, treeRss(child.pid));
-        peakDisk = Math.max(peakDisk, await duBytes(workdir));
-    }, 100);
-    const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 1)));
-    clearInterval(timer);
-    return { code, peakRss, peakDisk, output };
-}
-
 export interface PipelineBench {
     run(sizeBytes: number, compression: Compression, runs: number, variant?: Variant): Promise<PipelineResult>;
     close(): Promise<void>;
 }
 
-/** Sets up MinIO, the backup user (our policy) and the tools; returns a runner. */
-export async function pipelineBench(tools: { minio: string; mc: string; gobackup: string; go: string }, root: string): Promise<PipelineBench> {
+/** Sets up MinIO and the component's users; returns a runner of the agent on GoBackup's engine. */
+export async function pipelineBench(tools: { minio: string; mc: string; gobackup: string }, root: string): Promise<PipelineBench> {
     fs.mkdirSync(root, { recursive: true });
-    const bin = path.join(root, "bin");
-    fs.mkdirSync(bin, { recursive: true });
-    await exec(tools.go, ["build", "-o", path.join(bin, "sqlpackage"), "."], { cwd: path.resolve(__dirname, "../tests/doubles/sqlpackage-double") });
-    for (const [name, target] of [["mc", tools.mc], ["gobackup", tools.gobackup], ["sqlserver-backup-hook", path.resolve(__dirname, "../image/hook.sh")]]) {
-        fs.symlinkSync(target, path.join(bin, name));
-    }
-    const shims = path.resolve(__dirname, "../image/shims");
+    process.env.GOBACKUP_BIN = tools.gobackup;
     const minio = new MinioServer(tools.minio, tools.mc);
     await minio.start();
-    const user = await provisionLikeComponent(minio, { bucket: "bench", prefix: "backups/sqlserver" });
+    const user = await provisionLikeComponent(minio, { bucket: "bench", prefix: "backups/sqlserver", databases: ["bench"] });
+    const harnesses: AgentHarness[] = [];
 
-    async function bacpacOf(sizeBytes: number): Promise<string> {
+    async function bacpacOf(h: AgentHarness, sizeBytes: number): Promise<string> {
         const file = path.join(root, `payload-${sizeBytes}.bacpac`);
         if (!fs.existsSync(file)) {
-            await exec(path.join(bin, "sqlpackage"), ["/Action:Export", "/SourceServerName:s,1", "/SourceDatabaseName:Bench", `/TargetFile:${file}`], {
-                env: { ...process.env, SQLPACKAGE_DOUBLE_SIZE: String(sizeBytes) },
+            const made = await runCommand("sqlpackage", ["/Action:Export", "/SourceServerName:s,1", "/SourceDatabaseName:Bench", `/TargetFile:${file}`], {
+                env: { ...h.env(), SQLPACKAGE_DOUBLE_SIZE: String(sizeBytes) },
             });
+            if (made.code !== 0) throw new Error(`the sqlpackage double failed: ${made.stdout}${made.stderr}`);
         }
         return file;
     }
 
-    function config(compression: Compression, workdir: string, variant: Variant): string {
-        const localCopy = variant.localCopy;
-        const settings: BackupSettings = {
-            databases: [{ name: "bench", host: "sql", port: 1433, database: "Bench", username: "sa", trustServerCertificate: true, extraArgs: [] }],
-            schedule: { cron: "0 2 * * *", timeZone: "Etc/UTC" },
-            storage: { endpoint: minio.endpoint, region: "us-east-1", bucket: user.bucket, prefix: user.prefix, keep: 1, timeoutSeconds: 300, maxRetries: 3, retentionDays: 30, noncurrentVersionRetentionDays: 7 },
-            webUi: { enabled: false, port: 2703 },
-            workdir,
-            ...(localCopy ? { localCopy: { path: path.join(workdir, "archives"), keep: 1 } } : {}),
-        };
-        let yaml = renderGoBackupConfig(settings).yaml.replace("type: tar\n", `type: ${compression}\n`);
-        if (!variant.verify) yaml = yaml.replace(/^ {4}(before|after)_script: .*\n/gm, "");
-        const file = path.join(root, `gobackup-${compression}.yml`);
-        fs.writeFileSync(file, yaml, { mode: 0o600 });
-        return file;
+    function harness(compression: Compression, variant: Variant): AgentHarness {
+        const h = new AgentHarness({
+            engine: backupEngine(tools.mc),
+            databases: ["bench"],
+            keep: 1,
+            storage: { endpoint: minio.endpoint, bucket: user.bucket, prefix: user.prefix, accessKey: user.accessKey, secretKey: user.secretKey },
+            compression,
+            localCopies: variant.localCopy ? 1 : 0,
+        });
+        harnesses.push(h);
+        return h;
     }
 
     return {
         async run(sizeBytes, compression, runs, variant = AS_DEPLOYED) {
-            const bacpac = await bacpacOf(sizeBytes);
+            const h = harness(compression, variant);
+            const bacpac = await bacpacOf(h, sizeBytes);
             const pipeline: PipelineSample[] = [];
             const limitSeconds: number[] = [];
             for (let i = 0; i < runs; i++) {
-                const workdir = path.join(root, "workdir");
-                fs.rmSync(workdir, { recursive: true, force: true });
-                fs.mkdirSync(workdir, { recursive: true });
+                fs.rmSync(h.settings.workdir, { recursive: true, force: true });
+                fs.mkdirSync(h.settings.workdir, { recursive: true });
+                let peakRss = 0;
+                let peakDisk = 0;
                 const started = process.hrtime.bigint();
-                const child = spawn(tools.gobackup, ["perform", "--config", config(compression, workdir, variant)], {
-                    env: {
-                        PATH: `${variant.shim ? `${shims}:` : ""}${bin}:${process.env.PATH}`,
-                        SQLSERVER_BACKUP_LINK_FROM: workdir,
-                        SQLSERVER_BACKUP_LINK_TO: path.join(workdir, "archives"),
-                        MINIO_ENDPOINT: minio.endpoint,
-                        HOME: root,
-                        GOBACKUP_DIR: path.join(workdir, ".gobackup"),
-                        MSSQL_PASSWORD_BENCH: "bench",
-                        MINIO_ACCESS_KEY: user.accessKey,
-                        MINIO_SECRET_KEY: user.secretKey,
-                        SQLPACKAGE_DOUBLE_FROM: bacpac,
-                    },
-                });
-                const result = await measured(child, workdir);
+                const running = h.start(["once"], { SQLPACKAGE_DOUBLE_FROM: bacpac });
+                const timer = setInterval(async () => {
+                    if (running.child.pid) peakRss = Math.max(peakRss, treeRss(running.child.pid));
+                    peakDisk = Math.max(peakDisk, await duBytes(h.settings.workdir));
+                }, 100);
+                const code = await running.exited;
+                clearInterval(timer);
                 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-                if (result.code !== 0) throw new Error(`gobackup failed:\n${result.output}`);
-                if (variant.verify && !/wrote \S+\.manifest\.json/.test(result.output)) throw new Error(`no manifest was written:\n${result.output}`);
-                const listing = await minio.mcOk(["ls", "--json", `${user.alias}/${user.bucket}/${user.prefix}/bench/`]);
-                const uploaded = listing
-                    .trim()
-                    .split("\n")
-                    .map((line) => JSON.parse(line) as { key: string; size: number })
-                    .find((entry) => entry.key.includes(".tar"));
-                if (!uploaded) throw new Error("the archive did not reach MinIO");
+                if (code !== 0) throw new Error(`the agent's once failed:\n${running.output()}`);
+                const record = JSON.parse(fs.readFileSync(path.join(h.settings.workdir, ".sqlserver-backup", "models", "bench.json"), "utf8"));
+                const archive = record.lastRun?.archive;
+                if (!archive?.verifiedBy) throw new Error(`the run recorded no verified archive:\n${running.output()}`);
                 pipeline.push({
                     seconds,
+                    verifySeconds: archive.verifySeconds ?? 0,
                     // The hard-linked bacpac stands for the one sqlpackage writes there: it counts.
-                    peakWorkdirBytes: result.peakDisk,
-                    peakRssBytes: result.peakRss,
-                    archiveBytes: uploaded.size,
+                    peakWorkdirBytes: peakDisk,
+                    peakRssBytes: peakRss,
+                    archiveBytes: archive.bytes,
                 });
                 const limitStart = process.hrtime.bigint();
-                await minio.mcOk(["cp", "--quiet", bacpac, `${user.alias}/${user.bucket}/${user.prefix}/limit/payload.bacpac`]);
+                await minio.mcOk(["cp", "--quiet", bacpac, `${user.alias}/${user.bucket}/${user.prefix}/bench/limit-payload.bacpac`]);
                 limitSeconds.push(Number(process.hrtime.bigint() - limitStart) / 1e9);
                 // Keep MinIO's disk from filling up between runs.
                 await minio.mc(["rm", "--recursive", "--force", "--versions", `admin/${user.bucket}/${user.prefix}/`]);
-                // Two seconds apart: archive names have one-second resolution.
+                // Archive names have one-second resolution.
                 await new Promise((resolve) => setTimeout(resolve, 1100));
             }
             return { sizeBytes, compression, variant, pipeline, limitSeconds };
         },
         async close() {
+            harnesses.forEach((h) => h.remove());
             await minio.remove();
         },
     };

@@ -31,7 +31,7 @@ async function once(databases: number): Promise<{ ms: number; resources: number;
         databases: Array.from({ length: databases }, (_, i) => ({ name: `db${i}`, host: "sql", database: `Db${i}`, password: pulumi.secret("pw") })),
         storage: { endpoint: "http://minio:9000", admin: { user: "admin", password: "adminpass" } },
         image: { build: {} },
-        target: { kind: "docker" },
+        target: { docker: {} },
     });
     await new Promise<void>((resolve) => backup.commands.apply(() => resolve()));
     let seen = -1;

@@ -3,7 +3,12 @@
 # modules through the Go module proxy:
 #
 #   integration  minio, mc                      `go install` at pinned versions (MinIO's
-#                                               documented way to build from source)
+#                                               documented way to build from source; mc is
+#                                               only a test-side admin tool, never in the image)
+#                versitygw                      Versity's S3 gateway: the second, maintained
+#                                               S3 server for bring-your-own storage
+#                registry                       CNCF Distribution: a real image registry for
+#                                               the push-and-pin-by-digest test
 #   engine       pulumi                         the Pulumi CLI          (scripts/go-tools/pulumi)
 #                pulumi-resource-kubernetes     Pulumi's Kubernetes provider (scripts/go-tools/pulumi-kubernetes)
 #                kube-apiserver, kube-controller-manager, kubectl     (scripts/go-tools/kubernetes)
@@ -19,9 +24,10 @@
 # wrapper module>], so CI on the same machine reuses them:
 #   ${TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sqlserver-backup/tools}
 # `bin/` there links the versions this checkout pins; builds of other versions are
-# removed. Cold, on 2 cores (measured here): about 10 min (minio and mc), 6 min
-# (pulumi), 13 min (the provider), 10 min (Kubernetes), 1 min (etcd): three quarters
-# of an hour. Cached: seconds.
+# removed. Cold (empty module and build caches, 2 cores, measured 2026-12-01): minio
+# 3 min, mc 0.5 min, versitygw 2 min, registry 1 min, engine-verdict 0.2 min, etcd
+# 0.7 min, Kubernetes 7 min, the Pulumi CLI 5 min, the provider 13 min: about half
+# an hour. Cached: seconds.
 #
 #   scripts/install-tools.sh [integration|engine|TOOL...]     (default: all)
 set -euo pipefail
@@ -33,6 +39,8 @@ readonly PULUMI_VERSION="v3.274.1"
 readonly PULUMI_KUBERNETES_VERSION="4.25.0"
 readonly KUBERNETES_VERSION="v1.37.2"
 readonly ETCD_VERSION="v3.6.16"
+readonly VERSITYGW_VERSION="v1.8.0"
+readonly REGISTRY_VERSION="v3.1.2"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 go_tools="$repo_root/scripts/go-tools"
@@ -118,7 +126,7 @@ build_pulumi() {
     local module="$go_tools/pulumi" dir
     dir="$(build_dir pulumi "$PULUMI_VERSION" "$module")"
     if ! built "$dir" pulumi; then
-        log "building the Pulumi CLI $PULUMI_VERSION (about 6 min cold)"
+        log "building the Pulumi CLI $PULUMI_VERSION (about 5 min cold)"
         mkdir -p "$dir"
         # Without the version the CLI prints none, and the Automation API refuses it.
         go_build "$module" "$dir/pulumi" "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
@@ -159,7 +167,7 @@ build_kubernetes() {
     local -a names=(kube-apiserver kube-controller-manager kubectl)
     dir="$(build_dir kubernetes "$KUBERNETES_VERSION" "$module")"
     if ! built "$dir" "${names[@]}"; then
-        log "building kube-apiserver, kube-controller-manager and kubectl $KUBERNETES_VERSION (about 10 min cold)"
+        log "building kube-apiserver, kube-controller-manager and kubectl $KUBERNETES_VERSION (about 7 min cold)"
         mkdir -p "$dir"
         minor="$(cut -d. -f2 <<<"$v")"
         # Without these the binaries report v0.0.0-master and `kubectl version` fails.
@@ -184,7 +192,7 @@ tools=("$@")
 ((${#tools[@]} > 0)) || tools=(integration engine)
 for tool in "${tools[@]}"; do
     case "$tool" in
-        integration) set -- minio mc ;;
+        integration) set -- minio mc versitygw registry ;;
         engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes ;;
         *) set -- "$tool" ;;
     esac
@@ -192,13 +200,15 @@ for tool in "${tools[@]}"; do
         case "$one" in
             minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;;
             mc) go_install mc github.com/minio/mc "$MC_VERSION" ;;
+            versitygw) go_install versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" ;;
+            registry) go_install registry github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" ;;
             verdict) wrapped engine-verdict v1 "$repo_root/tests/engine/verdict" "" ;;
             etcd) wrapped etcd "$ETCD_VERSION" "$go_tools/etcd" "" ;;
             kubernetes) build_kubernetes ;;
             pulumi) build_pulumi ;;
             pulumi-kubernetes) build_pulumi_kubernetes ;;
             *)
-                log "unknown tool '$one' (integration, engine, or one of minio, mc, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes)"
+                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes)"
                 exit 2
                 ;;
         esac

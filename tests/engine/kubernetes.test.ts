@@ -41,11 +41,12 @@ function program(kubeconfig: string): automation.PulumiFn {
             },
             image: { ref: IMAGE },
             target: {
-                kind: "kubernetes",
-                namespace: NAMESPACE,
-                createNamespace: true,
-                provider,
-                networkPolicy: { sqlServer: { namespaceLabels: { "kubernetes.io/metadata.name": "db" }, podLabels: { app: "mssql" } }, minio: { cidrs: ["10.30.0.0/24"] } },
+                kubernetes: {
+                    namespace: NAMESPACE,
+                    createNamespace: true,
+                    provider,
+                    networkPolicy: { sqlServer: { namespaceLabels: { "kubernetes.io/metadata.name": "db" }, podLabels: { app: "mssql" } }, minio: { cidrs: ["10.30.0.0/24"] } },
+                },
             },
             restore: restoreId
                 ? { id: restoreId, backup: "latest", target: { host: "sql-restore.db.svc.cluster.local", database: "Orders_Restored", password: config.requireSecret("targetPassword") } }

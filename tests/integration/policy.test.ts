@@ -7,10 +7,11 @@ import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provisi
 import { requireTools } from "./helpers/tools";
 
 /**
- * The policy the component renders, enforced by a real MinIO: the backup user can do
- * what GoBackup needs under its prefix and nothing else.
+ * The policies the component renders, enforced by a real MinIO: the backup user can do
+ * what GoBackup and the agent need in its folders and nothing else; the restore user
+ * can read them and record restores, and can delete or overwrite nothing.
  */
-describe("backup user policy, enforced by a real MinIO", function () {
+describe("backup and restore user policies, enforced by a real MinIO", function () {
     let minio: MinioServer;
     let user: ProvisionedBackupUser;
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-data-")), "archive.tar");
@@ -44,6 +45,26 @@ describe("backup user policy, enforced by a real MinIO", function () {
         const state = `${inside()}/.gobackup-state/orders_minio.json`;
         await minio.mcOk(["cp", file, state]);
         assert.strictEqual((await minio.mc(["stat", state])).code, 0);
+    });
+
+    it("denies the backup user the restore records: a backup key can neither forge nor erase one", async () => {
+        await minio.mcOk(["cp", file, "admin/sql-backups/backups/sqlserver/.restores/incident.json"]);
+        assert.notStrictEqual((await minio.mc(["cp", file, `${user.alias}/sql-backups/backups/sqlserver/.restores/forged.json`])).code, 0);
+        assert.notStrictEqual((await minio.mc(["rm", `${user.alias}/sql-backups/backups/sqlserver/.restores/incident.json`])).code, 0);
+    });
+
+    it("lets the restore user read and list backups and record a restore, and nothing more: it cannot delete or overwrite an archive", async () => {
+        const restore = `${user.restore.alias}/sql-backups/backups/sqlserver`;
+        await minio.mcOk(["cp", file, `${inside()}/2026.11.24.02.00.00.tar`]);
+        assert.strictEqual(await minio.mcOk(["cat", `${restore}/orders/2026.11.24.02.00.00.tar`]), "archive bytes");
+        assert.match(await minio.mcOk(["ls", `${restore}/orders/`]), /2026\.11\.24\.02\.00\.00\.tar/);
+        await minio.mcOk(["cp", file, `${restore}/.restores/incident-9.json`]);
+        const deleted = await minio.mc(["rm", `${restore}/orders/2026.11.24.02.00.00.tar`]);
+        assert.notStrictEqual(deleted.code, 0, "the restore user deleted an archive");
+        const overwritten = await minio.mc(["cp", file, `${restore}/orders/2026.11.24.02.00.00.tar`]);
+        assert.notStrictEqual(overwritten.code, 0, "the restore user overwrote an archive");
+        assert.strictEqual((await minio.mc(["stat", "admin/sql-backups/backups/sqlserver/orders/2026.11.24.02.00.00.tar"])).code, 0, "the archive is still there");
+        assert.notStrictEqual((await minio.mc(["rm", `${restore}/.restores/incident-9.json`])).code, 0, "nor a restore's record");
     });
 
     it("denies writing outside the prefix, in the same bucket and in another", async () => {
@@ -89,6 +110,8 @@ describe("backup user policy, enforced by a real MinIO", function () {
 
     it("denies admin actions: users, policies, buckets", async () => {
         for (const args of [
+            ["admin", "user", "list", user.restore.alias],
+            ["rb", "--force", `${user.restore.alias}/sql-backups`],
             ["admin", "user", "add", user.alias, "intruder", "intruder-password"],
             ["admin", "policy", "attach", user.alias, "readwrite", "--user", user.accessKey],
             ["admin", "user", "list", user.alias],

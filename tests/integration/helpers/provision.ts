@@ -1,35 +1,48 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderBackupPolicy } from "../../../components/plan/policy";
+import { PolicyScope, renderBackupPolicy, renderRestorePolicy } from "../../../components/plan/policy";
 import { MinioServer } from "./minio";
 
-/** The backup side as the component would provision it, done with `mc admin` instead of Pulumi. */
-export interface ProvisionedBackupUser {
-    bucket: string;
-    prefix: string;
+/** A user with its keys and an mc alias that acts with them. */
+export interface Identity {
     accessKey: string;
     secretKey: string;
-    /** mc alias that acts with the backup user's own credentials. */
     alias: string;
 }
 
-/** Bucket, user, the component's exact policy JSON, attachment; and an mc alias for the user. */
-export async function provisionLikeComponent(
-    minio: MinioServer,
-    options: { bucket: string; prefix: string; accessKey?: string; secretKey?: string },
-): Promise<ProvisionedBackupUser> {
-    const accessKey = options.accessKey ?? "orders-backup";
-    const secretKey = options.secretKey ?? "generatedSecretKey0123456789abcdefABCDEF";
-    const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "policy.json");
-    fs.writeFileSync(policyFile, renderBackupPolicy(options.bucket, options.prefix));
+/** The storage side as the component provisions it, done with `mc admin` instead of Pulumi. */
+export interface ProvisionedBackupUser extends Identity {
+    bucket: string;
+    prefix: string;
+    /** The read-only restore user. */
+    restore: Identity;
+}
 
-    await minio.mcOk(["mb", "--ignore-existing", `admin/${options.bucket}`]);
-    await minio.mcOk(["version", "enable", `admin/${options.bucket}`]);
+/** An AWS-style secret key: `/`, `+` and `=` as nearly every bring-your-own key has them. */
+export const AWS_STYLE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY=";
+
+async function addUser(minio: MinioServer, accessKey: string, secretKey: string, policy: string): Promise<Identity> {
+    const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "policy.json");
+    fs.writeFileSync(policyFile, policy);
     await minio.mcOk(["admin", "user", "add", "admin", accessKey, secretKey]);
     await minio.mcOk(["admin", "policy", "create", "admin", `${accessKey}-policy`, policyFile]);
     await minio.mcOk(["admin", "policy", "attach", "admin", `${accessKey}-policy`, "--user", accessKey]);
-    const alias = `backup-${accessKey}`;
+    const alias = `as-${accessKey}`;
     await minio.mcOk(["alias", "set", alias, minio.endpoint, accessKey, secretKey]);
-    return { bucket: options.bucket, prefix: options.prefix, accessKey, secretKey, alias };
+    return { accessKey, secretKey, alias };
+}
+
+/** Bucket (versioned), the backup user and the restore user with the component's exact policies. */
+export async function provisionLikeComponent(
+    minio: MinioServer,
+    options: { bucket: string; prefix: string; databases?: string[]; accessKey?: string; secretKey?: string },
+): Promise<ProvisionedBackupUser> {
+    const scope: PolicyScope = { bucket: options.bucket, prefix: options.prefix, databases: options.databases ?? ["orders", "main", "sched"] };
+    await minio.mcOk(["mb", "--ignore-existing", `admin/${options.bucket}`]);
+    await minio.mcOk(["version", "enable", `admin/${options.bucket}`]);
+    const accessKey = options.accessKey ?? `${options.bucket}-backup`;
+    const backup = await addUser(minio, accessKey, options.secretKey ?? AWS_STYLE_SECRET, renderBackupPolicy(scope));
+    const restore = await addUser(minio, `${options.bucket}-restore`, "Restore/Secret+Key=0123456789", renderRestorePolicy(scope));
+    return { bucket: options.bucket, prefix: options.prefix, ...backup, restore };
 }

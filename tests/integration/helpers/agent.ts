@@ -1,0 +1,220 @@
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BackupSettings } from "../../../components/args/settings";
+import { DEFAULTS, ENV, IMAGE } from "../../../components/plan/defaults";
+import { renderGoBackupConfig } from "../../../components/plan/gobackupConfig";
+import { backupFiles, jobEnvironment } from "../../../components/plan/job";
+import { passwordVariable } from "../../../components/plan/naming";
+import { restoreEnvironment, restoreFiles, restoreTargetDefaults } from "../../../components/plan/restore";
+import { agentBinary } from "../../agent/helpers";
+import { CommandResult } from "./exec";
+
+const REPO = path.resolve(__dirname, "../../..");
+let sqlpackageBuilt: string | undefined;
+
+/** The sqlpackage TEST DOUBLE (tests/doubles/sqlpackage-double), built once per test process. */
+export function sqlpackageDouble(): string {
+    if (sqlpackageBuilt) return sqlpackageBuilt;
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlpackage-double-")), "sqlpackage");
+    execFileSync("go", ["build", "-o", out, "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double"), stdio: "pipe" });
+    sqlpackageBuilt = out;
+    return out;
+}
+
+/**
+ * Which `gobackup` the agent runs: GoBackup's real engine when GOBACKUP_BIN names one,
+ * else the TEST DOUBLE (tests/doubles/gobackup-double) uploading with mc, the admin
+ * tool built from source (GoBackup's Go module is not served here).
+ */
+export interface Engine {
+    bin: string;
+    real: boolean;
+    /** Environment the engine needs besides the agent's (the double's mc). */
+    env: Record<string, string>;
+}
+
+export function backupEngine(mc: string): Engine {
+    const real = process.env.GOBACKUP_BIN;
+    if (real) return { bin: real, real: true, env: {} };
+    return { bin: path.join(REPO, "tests/doubles/gobackup-double"), real: false, env: { GOBACKUP_DOUBLE_MC: mc } };
+}
+
+/** Where the backups go, with the keys the component would hand the job. */
+export interface AgentStorage {
+    endpoint: string;
+    bucket: string;
+    prefix: string;
+    accessKey: string;
+    secretKey: string;
+    restore?: { accessKey: string; secretKey: string };
+    /** PEM of a private CA the endpoint's certificate chains to. */
+    caPem?: string;
+    pathStyle?: boolean;
+    region?: string;
+}
+
+export interface AgentSetup {
+    storage: AgentStorage;
+    engine: Engine;
+    databases?: string[];
+    keep?: number;
+    cron?: string;
+    timeZone?: string;
+    /** The password each database's export logs in with (the double checks it when EXPECT_PASSWORD is set). */
+    password?: string;
+    /** GoBackup's compressor (the component renders tar; the bench compares others). */
+    compression?: "tar" | "tgz" | "tar.zst";
+    /** Local copies kept (default 1; 0: none). */
+    localCopies?: number;
+}
+
+/** A running agent (daemon, or a `once` to be killed). */
+export interface RunningAgent {
+    child: ChildProcess;
+    output(): string;
+    exited: Promise<number>;
+}
+
+/**
+ * The backup agent as a deployment runs it, outside a container: the environment the
+ * component renders for the job (jobEnvironment, the rendered GoBackup config), each
+ * credential as a `_FILE` in a directory of its own, the sqlpackage TEST DOUBLE on
+ * PATH, and a private workdir.
+ */
+export class AgentHarness {
+    readonly work = fs.mkdtempSync(path.join(os.tmpdir(), "agent-run-"));
+    readonly settings: BackupSettings;
+    readonly secretsDir = path.join(this.work, "secrets");
+    readonly argvFile = path.join(this.work, "sqlpackage-argv.jsonl");
+    private readonly binDir = path.join(this.work, "bin");
+    private readonly baseEnv: Record<string, string>;
+
+    constructor(setup: AgentSetup) {
+        const workdir = path.join(this.work, "workdir");
+        const storage = setup.storage;
+        this.settings = {
+            databases: (setup.databases ?? ["orders"]).map((name) => ({
+                name,
+                host: "sql.internal",
+                port: DEFAULTS.port,
+                database: name[0].toUpperCase() + name.slice(1),
+                username: "backup_user",
+                trustServerCertificate: true,
+                extraArgs: [],
+            })),
+            schedule: { cron: setup.cron ?? "0 2 * * *", timeZone: setup.timeZone ?? "Etc/UTC" },
+            storage: {
+                endpoint: storage.endpoint,
+                region: storage.region ?? DEFAULTS.region,
+                pathStyle: storage.pathStyle ?? true,
+                bucket: storage.bucket,
+                prefix: storage.prefix,
+                keep: setup.keep ?? 3,
+                timeoutSeconds: 60,
+                maxRetries: 0,
+                retentionDays: DEFAULTS.retentionDays,
+                maxAgeDays: 0,
+                pruneUntracked: false,
+                customCA: storage.caPem !== undefined,
+            },
+            workdir,
+            ...(setup.localCopies === 0 ? {} : { localCopy: { path: path.join(workdir, "archives"), keep: setup.localCopies ?? 1 } }),
+        };
+        const rendered = renderGoBackupConfig(this.settings);
+        if (setup.compression) rendered.yaml = rendered.yaml.replace("type: tar\n", `type: ${setup.compression}\n`);
+        const secrets: Record<string, string> = {
+            [ENV.minioAccessKey]: storage.accessKey,
+            [ENV.minioSecretKey]: storage.secretKey,
+            ...Object.fromEntries(this.settings.databases.map((db) => [passwordVariable(db.name), setup.password ?? "Backup-Pa55/word+="])),
+            ...(storage.restore ? { [ENV.restoreAccessKey]: storage.restore.accessKey, [ENV.restoreSecretKey]: storage.restore.secretKey } : {}),
+            ...(storage.caPem ? { [ENV.caCertificate]: storage.caPem } : {}),
+        };
+        fs.mkdirSync(this.secretsDir, { mode: 0o700 });
+        for (const [name, value] of Object.entries(secrets)) fs.writeFileSync(path.join(this.secretsDir, name), value, { mode: 0o400 });
+        const files = [...backupFiles(this.settings, rendered.variables), ...(storage.restore ? [ENV.restoreAccessKey, ENV.restoreSecretKey] : [])];
+        const job = jobEnvironment(this.settings, rendered.yaml, files, "once");
+        // The job's `_FILE` paths point into the container's secrets directory; here, into ours.
+        for (const [name, value] of Object.entries(job)) {
+            if (name.endsWith("_FILE")) job[name] = value.replace(IMAGE.secretsDir, this.secretsDir);
+        }
+        fs.mkdirSync(this.binDir);
+        fs.symlinkSync(sqlpackageDouble(), path.join(this.binDir, "sqlpackage"));
+        const endpoint = new URL(storage.endpoint);
+        this.baseEnv = {
+            ...job,
+            PATH: `${this.binDir}:${process.env.PATH}`,
+            HOME: this.work,
+            GOBACKUP_WORKDIR: workdir,
+            GOBACKUP_BIN: setup.engine.bin,
+            // The S3 server is real and must answer; the SQL Server is a double with no port.
+            PREFLIGHT_TARGETS: `${endpoint.hostname}:${endpoint.port || (endpoint.protocol === "https:" ? "443" : "80")}`,
+            SQLPACKAGE_DOUBLE_ARGV_FILE: this.argvFile,
+            SQLPACKAGE_DOUBLE_SIZE: "300000",
+            ...setup.engine.env,
+        };
+    }
+
+    /** The agent's environment for one invocation; an `undefined` in `extra` removes that variable. */
+    env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+        const env: NodeJS.ProcessEnv = { ...this.baseEnv, ...extra };
+        for (const [name, value] of Object.entries(extra)) if (value === undefined) delete env[name];
+        return env;
+    }
+
+    /** Runs `sqlserver-backup-agent <args>` to completion. */
+    run(args: string[], extra: Record<string, string | undefined> = {}): Promise<CommandResult> {
+        const running = this.start(args, extra);
+        return running.exited.then((code) => ({ code, stdout: running.output(), stderr: "" }));
+    }
+
+    /** Starts the agent in a process group of its own, so a test can kill it like a container's end. */
+    start(args: string[], extra: Record<string, string | undefined> = {}): RunningAgent {
+        const child = spawn(agentBinary(), args, { env: this.env(extra), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout?.on("data", (chunk) => (output += chunk));
+        child.stderr?.on("data", (chunk) => (output += chunk));
+        const exited = new Promise<number>((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))));
+        return { child, output: () => output, exited };
+    }
+
+    /**
+     * The environment of a restore as the component renders it (restoreEnvironment):
+     * the restore identity's keys and the target's password as `_FILE`s.
+     */
+    restoreEnv(restore: { id: string; backup?: string; force?: boolean; targetDatabase?: string }, targetPassword = "Target-Pa55/word="): Record<string, string> {
+        const target = restoreTargetDefaults({ host: "sql-restore.internal", database: restore.targetDatabase ?? "Orders_Restored" });
+        const env = restoreEnvironment(this.settings, { id: restore.id, backup: restore.backup, force: restore.force, target: { host: target.host, database: target.database, password: targetPassword } }, target);
+        fs.writeFileSync(path.join(this.secretsDir, ENV.restoreTargetPassword), targetPassword, { mode: 0o400 });
+        for (const name of restoreFiles(this.settings)) env[`${name}_FILE`] = path.join(this.secretsDir, name);
+        return { ...env, EXPECT_PASSWORD: targetPassword, SQLPACKAGE_DOUBLE_IMPORT_COPY: path.join(this.work, `imported-${restore.id}.bacpac`) };
+    }
+
+    /** Every secret this harness handed the agent, to prove none is printed. */
+    secretValues(): string[] {
+        return fs.readdirSync(this.secretsDir)
+            .filter((name) => name !== ENV.caCertificate && name !== ENV.minioAccessKey && name !== ENV.restoreAccessKey)
+            .map((name) => fs.readFileSync(path.join(this.secretsDir, name), "utf8"));
+    }
+
+    /** The archives' exports as sqlpackage (the double) received them. */
+    sqlpackageCalls(): string[][] {
+        if (!fs.existsSync(this.argvFile)) return [];
+        return fs.readFileSync(this.argvFile, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as string[]);
+    }
+
+    remove(): void {
+        fs.rmSync(this.work, { recursive: true, force: true });
+    }
+}
+
+/** Waits until `predicate` holds, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 60000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (await predicate()) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
