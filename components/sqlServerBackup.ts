@@ -35,12 +35,15 @@ export const SQLSERVER_BACKUP_TYPE = "sqlserver-backup:index:SqlServerBackup";
 
 /** The child resources a deployment consists of, for references and `dependsOn` (TypeScript). */
 export interface SqlServerBackupResources {
-    /** The bucket, its versioning and lifecycle, when the component created them. */
+    /** The bucket, when the component created it. */
     bucket?: minio.S3Bucket;
+    /** The bucket's versioning, when the component created the bucket. */
     versioning?: minio.S3BucketVersioning;
+    /** The bucket's lifecycle rules (written after versioning), when the component created the bucket. */
     lifecycle?: minio.IlmPolicy;
-    /** The backup and restore users (provisioned mode). */
+    /** The backup user (provisioned mode). */
     backupUser?: minio.IamUser;
+    /** The read-only restore user (provisioned mode). */
     restoreUser?: minio.IamUser;
     /** The image build, when the component built the image. */
     image?: docker.Image;
@@ -51,6 +54,12 @@ export interface SqlServerBackupResources {
     /** Every resource of the deployment (container or CronJob and what belongs to it). */
     deployment: pulumi.Resource[];
 }
+
+/**
+ * The child resources of each component, outside the class: the schema analyzer turns
+ * every class property (private ones too) into an output for other languages.
+ */
+const childrenOf = new WeakMap<SqlServerBackup, SqlServerBackupResources>();
 
 /**
  * Scheduled, verified, restorable SQL Server backups to S3 storage with GoBackup,
@@ -105,7 +114,6 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
 
-    private readonly children: SqlServerBackupResources;
 
     constructor(name: string, args: SqlServerBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SQLSERVER_BACKUP_TYPE, name, {}, opts);
@@ -200,13 +208,13 @@ export class SqlServerBackup extends pulumi.ComponentResource {
                 : undefined;
         this.restoreStatus = restored?.status ?? pulumi.output(undefined);
 
-        this.children = {
+        childrenOf.set(this, {
             ...(storage.resources as Partial<SqlServerBackupResources>),
             image: built?.resource,
             container: deployed?.container as docker.Container | undefined,
             cronJob: deployed?.cronJob as k8s.batch.v1.CronJob | undefined,
             deployment: [...(deployed?.resources ?? []), ...(restored?.resources ?? [])],
-        };
+        });
 
         this.registerOutputs({
             bucket: this.bucket,
@@ -232,12 +240,12 @@ export class SqlServerBackup extends pulumi.ComponentResource {
 
     /** The child resources (TypeScript): bucket, users, image, container or CronJob, everything of the deployment. */
     get resources(): SqlServerBackupResources {
-        return this.children;
+        return childrenOf.get(this)!;
     }
 
     /** The deployment's own resources (container, CronJob, ...), e.g. for `dependsOn`. */
     get deployment(): pulumi.Resource[] {
-        return this.children.deployment;
+        return childrenOf.get(this)!.deployment;
     }
 
     /** The bucket and both users' keys: provisioned in a MinIO-compatible server, or the existing ones given. */

@@ -5,12 +5,19 @@
 
 /** One database as the config renderer sees it. */
 export interface DatabaseSettings {
+    /** The model's name (lower-case), the database's folder in the bucket. */
     name: string;
+    /** SQL Server host name or address. */
     host: string;
+    /** SQL Server TCP port. */
     port: number;
+    /** The database on that server. */
     database: string;
+    /** SQL login of the export. */
     username: string;
+    /** Trust the server's TLS certificate without validating it. */
     trustServerCertificate: boolean;
+    /** Extra sqlpackage arguments of the export. */
     extraArgs: string[];
 }
 
@@ -18,13 +25,19 @@ export interface DatabaseSettings {
 export interface StorageSettings {
     /** URL the backup job uses, with scheme. */
     endpoint: string;
+    /** S3 region. */
     region: string;
     /** Path-style (`<endpoint>/<bucket>`) or virtual-hosted (`<bucket>.<host>`) addressing. */
     pathStyle: boolean;
+    /** The bucket's name. */
     bucket: string;
+    /** Key prefix of every backup, without a trailing slash. */
     prefix: string;
+    /** Archives GoBackup keeps per database. */
     keep: number;
+    /** Seconds an upload may take. */
     timeoutSeconds: number;
+    /** Retries of a failed upload. */
     maxRetries: number;
     /** Days noncurrent versions are kept (0: for ever). */
     retentionDays: number;
@@ -40,13 +53,25 @@ export interface StorageSettings {
 export interface LocalCopySettings {
     /** Directory the copies go to; each database gets a folder below it. */
     path: string;
+    /** Copies kept per database. */
     keep: number;
+}
+
+/** When backups run, as validated. */
+export interface ScheduleSettings {
+    /** Five-field cron expression, as robfig/cron v3 parses it. */
+    cron: string;
+    /** IANA time zone the cron is read in. */
+    timeZone: string;
 }
 
 /** Everything the GoBackup config and the job are rendered from. */
 export interface BackupSettings {
+    /** The databases, one GoBackup model each. */
     databases: DatabaseSettings[];
-    schedule: { cron: string; timeZone: string };
+    /** When backups run. */
+    schedule: ScheduleSettings;
+    /** Where backups go. */
     storage: StorageSettings;
     /** Where GoBackup stages dumps and archives (the image's workdir volume). */
     workdir: string;

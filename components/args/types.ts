@@ -94,7 +94,7 @@ export interface BucketArgs {
      * version for ever. Only for a bucket this component creates.
      */
     retentionDays?: number;
-    /** @deprecated Use `retentionDays`, which now means exactly this (noncurrent versions' expiry). */
+    /** Deprecated alias of `retentionDays`, which now means exactly this (noncurrent versions' expiry). @deprecated Use `retentionDays`. */
     noncurrentVersionRetentionDays?: number;
     /**
      * Opt-in: also expire current archives (and their manifests) older than this many
@@ -186,9 +186,9 @@ export interface StorageArgs {
 
 /** @deprecated GoBackup's web UI ran only under `gobackup run`, which the backup agent replaced; use `target.docker.metrics`. */
 export interface WebUiArgs {
-    /** @deprecated Must be false or absent. */
+    /** Must be false or absent: there is no web UI. @deprecated */
     enabled?: boolean;
-    /** @deprecated Ignored. */
+    /** Ignored. @deprecated */
     port?: number;
 }
 
@@ -212,8 +212,19 @@ export interface RegistryArgs {
     password?: pulumi.Input<string>;
 }
 
-/** `docker build`'s builder. */
-export type DockerBuilderVersion = "BuilderV1" | "BuilderBuildKit";
+/**
+ * `docker build`'s builder. An object of constants and its value type (not a bare
+ * union), so the schema analyzer turns it into an enum for other languages; plain
+ * strings (`"BuilderV1"`) type-check as before.
+ */
+export const DockerBuilderVersion = {
+    /** The legacy builder. */
+    BuilderV1: "BuilderV1",
+    /** BuildKit. */
+    BuilderBuildKit: "BuilderBuildKit",
+} as const;
+/** `docker build`'s builder: `BuilderV1` or `BuilderBuildKit`. */
+export type DockerBuilderVersion = (typeof DockerBuilderVersion)[keyof typeof DockerBuilderVersion];
 
 /** How to build the backup image from the package's image/ directory. */
 export interface ImageBuildArgs {
@@ -221,7 +232,7 @@ export interface ImageBuildArgs {
     sqlpackage?: PinnedDownload;
     /** GoBackup release to install. Default: the register's pin. */
     gobackup?: PinnedDownload;
-    /** @deprecated The image no longer installs MinIO's withdrawn `mc`; setting it is an error. */
+    /** Not used: the image no longer installs MinIO's withdrawn `mc`; setting it is an error. @deprecated */
     mc?: PinnedDownload;
     /** Base image, by digest. Default: the register's Ubuntu 22.04; Debian 12 works too. */
     baseImage?: string;
@@ -427,7 +438,7 @@ export interface RestoreArgs {
     timeoutSeconds?: number;
 }
 
-/** Arguments of {@link SqlServerBackup}. */
+/** Arguments of `SqlServerBackup`. */
 export interface SqlServerBackupArgs {
     /** The databases to back up; at least one. */
     databases: DatabaseArgs[];
@@ -442,9 +453,9 @@ export interface SqlServerBackupArgs {
     localCopies?: number;
     /** The image a deployment runs. Default with a Docker target: built from this package's image/ directory. */
     image?: ImageArgs;
-    /** @deprecated See {@link WebUiArgs}. */
+    /** Deprecated: the web UI is not offered (see `WebUiArgs`); setting `enabled` is an error. @deprecated */
     webUi?: WebUiArgs;
-    /** Run a restore on `pulumi up` (needs a target); see {@link RestoreArgs}. */
+    /** Run a restore on `pulumi up` (needs a target); see `RestoreArgs`. */
     restore?: RestoreArgs;
     /**
      * Where the schedule runs. Left out, the component provisions storage and renders the
