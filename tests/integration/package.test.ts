@@ -34,7 +34,7 @@ const { SqlServerBackup } = require("sqlserver-backup");
 new SqlServerBackup("built", {
     databases: [{ name: "main", host: "sql", database: "Main", password: "pw" }],
     storage: { endpoint: "http://minio:9000", credentials: { accessKeyId: "k", secretAccessKey: "s" }, bucket: { name: "backups-bucket", create: false } },
-    target: { kind: "docker" },
+    target: { docker: {} },
 });
 setTimeout(() => {
     stack.schedule.apply((schedule) => {
@@ -75,15 +75,42 @@ describe("the package, packed and installed into another stack", function () {
             "package/dist/components/index.d.ts",
             "package/dist/components/sqlServerBackup.d.ts",
             "package/image/Dockerfile",
-            "package/image/versions.env",
+            "package/image/artifacts.env",
             "package/image/entrypoint.sh",
-            "package/image/shims/cp",
+            "package/image/agent/go.mod",
+            "package/image/agent/main.go",
             "package/package.json",
             "package/README.md",
+            "package/LICENSE",
         ]) {
             assert.ok(listing.includes(file), `${file} is not in the package`);
         }
         assert.ok(!listing.some((file) => file.startsWith("package/tests/") || file.startsWith("package/components/")), "tests or sources are packed");
+        assert.deepStrictEqual(listing.filter((file) => /_test\.go$|\/testdata\/|s3storetest/.test(file)), [], "the agent's tests are packed");
+    });
+
+    it("ships source maps that resolve inside the package: every map carries the sources it names", async () => {
+        const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), "unpacked-"));
+        await runCommand("tar", ["-xzf", tarball, "-C", unpacked]);
+        const dist = path.join(unpacked, "package/dist/components");
+        const maps: string[] = [];
+        const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((entry) => {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else if (entry.name.endsWith(".js.map")) maps.push(full);
+        });
+        walk(dist);
+        assert.ok(maps.length > 10);
+        for (const file of maps) {
+            const map = JSON.parse(fs.readFileSync(file, "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+            map.sources.forEach((source, i) => {
+                const resolvable = fs.existsSync(path.resolve(path.dirname(file), source)) || typeof map.sourcesContent?.[i] === "string";
+                assert.ok(resolvable, `${path.relative(unpacked, file)} names ${source}, which is neither in the package nor inlined`);
+            });
+            const js = file.replace(/\.map$/, "");
+            assert.ok(fs.existsSync(js) && fs.readFileSync(js, "utf8").includes(`//# sourceMappingURL=${path.basename(file)}`), js);
+        }
+        fs.rmSync(unpacked, { recursive: true, force: true });
     });
 
     it("installs into the example stack, which type-checks and constructs there, the image built from the installed package", async () => {
