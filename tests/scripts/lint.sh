@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 command -v shellcheck >/dev/null || { echo "shellcheck is needed (Debian/Ubuntu: apt-get install shellcheck)" >&2; exit 1; }
-mapfile -t scripts < <(git ls-files -co --exclude-standard -- '*.sh' '.ci/run' 'image/shims/cp' 'tests/doubles/gobackup-double' | sort -u)
+mapfile -t scripts < <(git ls-files -co --exclude-standard -- '*.sh' '.ci/run' 'tests/doubles/gobackup-double' 'tests/doubles/pulumi-double' | sort -u)
 echo "shellcheck: ${#scripts[@]} scripts"
 shellcheck -x "${scripts[@]}"
