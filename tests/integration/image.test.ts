@@ -4,6 +4,9 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { IMAGE } from "../../components/plan/defaults";
+import { RESTORE_ALREADY_RAN_EXIT_CODE } from "../../components/plan/restore";
+import { AgentHarness, sqlpackageDouble } from "./helpers/agent";
 import { runCommand } from "./helpers/exec";
 import { MinioServer } from "./helpers/minio";
 import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
@@ -12,6 +15,8 @@ import { requireTools } from "./helpers/tools";
 const REPO = path.resolve(__dirname, "../..");
 const BASE_IMAGE = process.env.BASE_IMAGE_TAG ?? "sqlserver-backup-test-base:bookworm";
 const TAG = "sqlserver-backup:integration-test";
+/** Where the test mounts mc for the gobackup TEST DOUBLE's uploads (the image has no mc). */
+const MC_IN_CONTAINER = "/opt/test/mc";
 
 const sh = runCommand;
 
@@ -19,51 +24,64 @@ const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileS
 
 /**
  * A real `docker build` and `docker run` of image/Dockerfile from a Debian 12 minbase
- * base (no registry here), talking to a real MinIO on 127.0.0.1. The downloads are
- * served from 127.0.0.1: sqlpackage and gobackup are TEST DOUBLES (sqlpackage-double,
- * a Go program, in a zip like Microsoft's; gobackup-double in a tarball like GoBackup's
- * release); mc is the real MinIO client, built from its source. The default build
- * uses ubuntu:22.04 and the downloads pinned in image/versions.env.
+ * base and a Go builder image made from this machine's toolchain (no registry here;
+ * scripts/make-base-image.sh, scripts/make-builder-image.sh), talking to a real MinIO
+ * on 127.0.0.1. The agent is built in the image's own build stage from image/agent
+ * with modules from the Go module proxy. The downloads are served from 127.0.0.1:
+ * sqlpackage and gobackup are TEST DOUBLES (sqlpackage-double, a Go program, in a zip
+ * like Microsoft's; gobackup-double in a tarball like GoBackup's release), and the
+ * gobackup double uploads with mc, mounted into the container for the test only.
  */
-describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES, real mc and MinIO", function () {
+describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES and a real MinIO", function () {
     let server: http.Server;
     let artifacts: string;
     let baseUrl: string;
     let minio: MinioServer;
     let user: ProvisionedBackupUser;
+    let builder: string;
+    let mcBin: string;
+    const volumes: string[] = [];
+    const harnesses: AgentHarness[] = [];
     const buildArgs = (overrides: Record<string, string> = {}): string[] => {
         const values: Record<string, string> = {
             BASE_IMAGE,
-            SQLPACKAGE_VERSION: "170.2.70-double",
+            GO_BUILDER_IMAGE: builder,
+            GOPROXY: process.env.GOPROXY ?? "https://proxy.golang.org,direct",
+            SQLPACKAGE_VERSION: "170.4.83.3-double",
             SQLPACKAGE_URL: `${baseUrl}/sqlpackage.zip`,
             SQLPACKAGE_SHA256: sha256(path.join(artifacts, "sqlpackage.zip")),
             GOBACKUP_VERSION: "3.1.1-double",
             GOBACKUP_URL: `${baseUrl}/gobackup.tar.gz`,
             GOBACKUP_SHA256: sha256(path.join(artifacts, "gobackup.tar.gz")),
-            MC_VERSION: "source-build",
-            MC_URL: `${baseUrl}/mc`,
-            MC_SHA256: sha256(path.join(artifacts, "mc")),
             VCS_REF: "test-revision",
             IMAGE_VERSION: "0.0.0-test",
+            AGENT_VERSION: "0.0.0-test",
             ...overrides,
         };
         return Object.entries(values).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
     };
     const dockerRun = (args: string[]) => sh("docker", ["run", "--rm", "--network", "host", ...args]);
-    const renderEnv = [
-        ["MSSQL_HOST", "127.0.0.1"],
-        ["MSSQL_DATABASE", "Orders"],
-        ["MSSQL_PASSWORD", "Image-Test-Secret"],
-        ["MINIO_ENDPOINT", "http://127.0.0.1:9000"],
-        ["MINIO_BUCKET", "sql-backups"],
-        ["MINIO_ACCESS_KEY", "backup-user"],
-        ["MINIO_SECRET_KEY", "Image-Test-Minio-Secret"],
-        ["SKIP_PREFLIGHT", "1"],
-    ].flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+
+    /** The component's environment and files for the image, a fresh workdir volume. */
+    async function deployment(): Promise<{ h: AgentHarness; run: (args: string[], extra?: Record<string, string | undefined>) => ReturnType<typeof sh> }> {
+        const h = new AgentHarness({
+            layout: "image",
+            engine: { bin: "gobackup", real: false, env: { GOBACKUP_DOUBLE_MC: MC_IN_CONTAINER } },
+            storage: { endpoint: minio.endpoint, bucket: user.bucket, prefix: user.prefix, accessKey: user.accessKey, secretKey: user.secretKey, restore: user.restore },
+        });
+        harnesses.push(h);
+        const volume = `sqlserver-backup-it-${path.basename(h.work).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+        volumes.push(volume);
+        return {
+            h,
+            run: (args, extra = {}) => dockerRun([...h.dockerArgs(extra), "-v", `${volume}:${IMAGE.workdir}`, "-v", `${mcBin}:${MC_IN_CONTAINER}:ro`, TAG, ...args]),
+        };
+    }
 
     before(async function () {
-        this.timeout(900000);
+        this.timeout(1200000);
         const tools = requireTools(this, ["docker", "go", "python3", "minio", "mc"]);
+        mcBin = tools.mc;
         const info = await sh("docker", ["info"]);
         if (info.code !== 0) {
             if (process.env.REQUIRE_INTEGRATION === "1") throw new Error(`no Docker engine answers: ${info.stderr}`);
@@ -72,15 +90,17 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES,
         }
         const base = await sh("docker", ["image", "inspect", BASE_IMAGE]);
         if (base.code !== 0) throw new Error(`base image ${BASE_IMAGE} is missing: run scripts/make-base-image.sh`);
+        const made = await sh("bash", [path.join(REPO, "scripts/make-builder-image.sh")]);
+        assert.strictEqual(made.code, 0, made.stdout + made.stderr);
+        builder = made.stdout.trim().split("\n").pop()!;
 
         artifacts = fs.mkdtempSync(path.join(os.tmpdir(), "image-artifacts-"));
-        const build = await sh("go", ["build", "-o", path.join(artifacts, "sqlpackage"), "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double") });
-        assert.strictEqual(build.code, 0, build.stderr);
+        fs.copyFileSync(sqlpackageDouble(), path.join(artifacts, "sqlpackage"));
+        fs.chmodSync(path.join(artifacts, "sqlpackage"), 0o755);
         await sh("python3", ["-m", "zipfile", "-c", path.join(artifacts, "sqlpackage.zip"), path.join(artifacts, "sqlpackage")]);
         fs.copyFileSync(path.join(REPO, "tests/doubles/gobackup-double"), path.join(artifacts, "gobackup"));
         fs.chmodSync(path.join(artifacts, "gobackup"), 0o755);
         await sh("tar", ["-czf", path.join(artifacts, "gobackup.tar.gz"), "-C", artifacts, "gobackup"]);
-        fs.copyFileSync(tools.mc, path.join(artifacts, "mc"));
         minio = new MinioServer(tools.minio, tools.mc);
         await minio.start();
         user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
@@ -101,14 +121,18 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES,
         assert.strictEqual(image.code, 0, `docker build failed:\n${image.stdout}\n${image.stderr}`);
     });
 
-    after(async () => {
+    after(async function () {
+        this.timeout(120000);
         server?.close();
         await minio?.remove();
+        harnesses.forEach((h) => h.remove());
+        for (const volume of volumes) await sh("docker", ["volume", "rm", "--force", volume]);
         // Earlier builds of the test tag are left dangling: free their disk.
         await sh("docker", ["image", "prune", "--force"]);
     });
 
-    it("refuses a download whose SHA-256 does not match, naming both checksums", async () => {
+    it("refuses a download whose SHA-256 does not match, naming both checksums", async function () {
+        this.timeout(600000);
         const wrong = "0".repeat(64);
         const result = await sh("docker", ["build", "--network", "host", ...buildArgs({ GOBACKUP_SHA256: wrong }), path.join(REPO, "image")]);
         assert.notStrictEqual(result.code, 0);
@@ -118,16 +142,25 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES,
         assert.match(output, /Refusing to install it/);
     });
 
-    it("refuses to build with no checksum pinned", async () => {
+    it("refuses to build with no checksum pinned", async function () {
+        this.timeout(600000);
         const result = await sh("docker", ["build", "--network", "host", ...buildArgs({ SQLPACKAGE_SHA256: "" }), path.join(REPO, "image")]);
         assert.notStrictEqual(result.code, 0);
         assert.match(result.stdout + result.stderr, /no SHA-256 pinned for SQLPACKAGE/);
     });
 
-    it("runs as the fixed non-root uid 10001 with a writable HOME and workdir", async () => {
-        const result = await dockerRun([TAG, "bash", "-c", 'id -u; echo "$HOME"; touch "$HOME/x" /tmp/gobackup/x && echo writable']);
+
+    it("ships the agent and no client it does not need: no mc, curl, jq, unzip or wget in the final image", async () => {
+        const result = await dockerRun([TAG, "bash", "-c", "for c in mc curl jq unzip wget; do command -v $c && echo \"found $c\"; done; sqlserver-backup-agent version"]);
         assert.strictEqual(result.code, 0, result.stderr);
-        assert.deepStrictEqual(result.stdout.trim().split("\n"), ["10001", "/home/sqlbackup", "writable"]);
+        assert.doesNotMatch(result.stdout, /found/);
+        assert.match(result.stdout, /sqlserver-backup-agent 0\.0\.0-test/);
+    });
+
+    it("runs as the fixed non-root uid 10001 with a writable HOME and workdir, the tar and cp shims linked to the agent", async () => {
+        const result = await dockerRun([TAG, "bash", "-c", 'id -u; echo "$HOME"; touch "$HOME/x" /tmp/gobackup/x && echo writable; readlink /usr/local/lib/sqlserver-backup/shims/tar /usr/local/lib/sqlserver-backup/shims/cp']);
+        assert.strictEqual(result.code, 0, result.stderr);
+        assert.deepStrictEqual(result.stdout.trim().split("\n"), ["10001", "/home/sqlbackup", "writable", IMAGE.agent, IMAGE.agent]);
     });
 
     it("installs sqlpackage at /usr/local/sqlpackage with a /usr/local/bin link, telemetry off, and ICU present", async () => {
@@ -139,93 +172,59 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES,
         assert.ok(lines.some((line) => /^libicu\d+$/.test(line)), `no libicuNN installed: ${result.stdout}`);
     });
 
-    it("carries OCI labels and a health check that runs healthcheck.sh", async () => {
+    it("carries OCI labels and a health check that runs the agent", async () => {
         const result = await sh("docker", ["image", "inspect", TAG, "--format", "{{json .Config.Labels}}|{{json .Config.Healthcheck.Test}}|{{.Config.User}}"]);
-        const [labels, healthcheck, user] = result.stdout.trim().split("|");
+        const [labels, healthcheck, imageUser] = result.stdout.trim().split("|");
         const parsed = JSON.parse(labels);
         assert.strictEqual(parsed["org.opencontainers.image.revision"], "test-revision");
         assert.strictEqual(parsed["org.opencontainers.image.version"], "0.0.0-test");
         assert.ok(parsed["org.opencontainers.image.source"]);
-        assert.deepStrictEqual(JSON.parse(healthcheck), ["CMD", "/usr/local/bin/healthcheck.sh"]);
-        assert.strictEqual(user, "10001:10001");
+        assert.deepStrictEqual(JSON.parse(healthcheck), ["CMD", IMAGE.agent, "health"]);
+        assert.strictEqual(imageUser, "10001:10001");
     });
 
-    it("names every missing variable and exits 1", async () => {
+    it("names every missing variable, exits 2 and ends with the outcome line pulumi up reads", async () => {
         const result = await dockerRun(["-e", "RUN_MODE=once", TAG]);
-        assert.strictEqual(result.code, 1);
-        assert.match(result.stdout, /missing required environment variable\(s\): MSSQL_HOST MSSQL_DATABASE MSSQL_PASSWORD MINIO_ENDPOINT MINIO_BUCKET MINIO_ACCESS_KEY MINIO_SECRET_KEY/);
+        assert.strictEqual(result.code, 2);
+        for (const name of ["MSSQL_HOST", "MSSQL_DATABASE", "MINIO_ENDPOINT", "MINIO_BUCKET"]) assert.match(result.stdout, new RegExp(`${name} is required`));
+        assert.match(result.stdout, /OUTCOME: failed: invalid configuration/);
     });
 
-    it("RUN_MODE=once exits with GoBackup's status (0 and 4), ends with its outcome, never printing a secret", async () => {
-        const ok = await dockerRun([...renderEnv, "-e", "RUN_MODE=once", TAG]);
-        assert.strictEqual(ok.code, 0, ok.stdout + ok.stderr);
-        assert.match(ok.stdout, /backup finished successfully/);
-        assert.match(ok.stdout, /OUTCOME: succeeded\s*$/);
-        const failed = await dockerRun([...renderEnv, "-e", "RUN_MODE=once", "-e", "GOBACKUP_DOUBLE_EXIT=4", TAG]);
-        assert.strictEqual(failed.code, 4);
-        assert.match(failed.stdout, /backup failed \(gobackup exit status 4\)/);
-        assert.match(failed.stdout, /OUTCOME: failed: gobackup exited with status 4\s*$/);
-        for (const output of [ok.stdout + ok.stderr, failed.stdout + failed.stderr]) {
-            assert.ok(!output.includes("Image-Test-Secret") && !output.includes("Image-Test-Minio-Secret"), "a secret was printed");
+    it("with the component's environment and root-owned 0444 credential files: once verifies a backup, status is healthy, list shows it, nothing secret is printed", async function () {
+        this.timeout(120000);
+        const { h, run } = await deployment();
+        const once = await run(["once"]);
+        assert.strictEqual(once.code, 0, once.stdout + once.stderr);
+        assert.match(once.stdout, /verified s3:\/\/sql-backups\/backups\/sqlserver\/orders\/\S+\.tar .*by etag/);
+        assert.match(once.stdout, /OUTCOME: succeeded\s*$/);
+        const status = await run(["status"]);
+        assert.strictEqual(status.code, 0, status.stdout);
+        const list = await run(["list"], { RESTORE_DATABASE: "orders" });
+        assert.strictEqual(list.code, 0, list.stdout);
+        assert.match(list.stdout, /backups\/sqlserver\/orders\/\S+\.tar/);
+        for (const output of [once, status, list].map((r) => r.stdout + r.stderr)) {
+            for (const secret of h.secretValues()) assert.ok(!output.includes(secret), `a secret was printed:\n${output}`);
         }
-    });
 
-    it("reads credentials from files (_FILE), as the component delivers them, owned by the image's user", async () => {
-        const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "image-secrets-"));
-        fs.chmodSync(secrets, 0o755);
-        fs.writeFileSync(path.join(secrets, "MSSQL_PASSWORD"), "File-Secret-1\n", { mode: 0o444 });
-        const env = renderEnv.filter((arg, i, all) => !(arg.startsWith("MSSQL_PASSWORD=") || all[i + 1]?.startsWith("MSSQL_PASSWORD=")));
-        const result = await dockerRun([...env, "-v", `${secrets}:/run/secrets/sqlserver-backup:ro`, "-e", "MSSQL_PASSWORD_FILE=/run/secrets/sqlserver-backup/MSSQL_PASSWORD", "-e", "GOBACKUP_DOUBLE_ENV=/tmp/gobackup/env", TAG, "check"]);
-        assert.strictEqual(result.code, 0, result.stdout + result.stderr);
-        assert.ok(!(result.stdout + result.stderr).includes("File-Secret-1"));
-    });
-
-    it("in the image, with the real mc against a real MinIO: the hook verifies an archive, list shows it, restore imports it", async () => {
-        const stamp = new Date().toISOString().replace(/[-:T]/g, ".").slice(0, 19);
-        // An archive as GoBackup lays it out, uploaded with the backup user's keys.
-        const staging = fs.mkdtempSync(path.join(os.tmpdir(), "image-archive-"));
-        const exported = await sh(
-            path.join(artifacts, "sqlpackage"),
-            ["/Action:Export", "/SourceServerName:sql,1433", "/SourceDatabaseName:Orders", "/SourceUser:sa", "/SourcePassword:x", `/TargetFile:${path.join(staging, "orders", "mssql", "orders", "Orders.bacpac")}`],
-            { env: { ...process.env, SQLPACKAGE_DOUBLE_SIZE: "150000" } },
-        );
-        assert.strictEqual(exported.code, 0, exported.stderr);
-        const archive = path.join(staging, `${stamp}.tar`);
-        await sh("tar", ["-cf", archive, "-C", staging, "orders"]);
-        await minio.mcOk(["cp", archive, `${user.alias}/${user.bucket}/${user.prefix}/orders/${stamp}.tar`]);
-        const storageEnv = [
-            ["MINIO_ENDPOINT", minio.endpoint],
-            ["MINIO_BUCKET", user.bucket],
-            ["MINIO_PATH", user.prefix],
-            ["MINIO_ACCESS_KEY", user.accessKey],
-            ["MINIO_SECRET_KEY", user.secretKey],
-            ["RESTORE_DATABASE", "orders"],
-        ].flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-        const hook = await dockerRun([
-            ...storageEnv,
-            TAG,
-            "bash",
-            "-c",
-            'sqlserver-backup-hook start orders && echo $(( $(date +%s) - 60 )) >"$GOBACKUP_WORKDIR/.gobackup/health/orders/started-at" && ' +
-                `sqlserver-backup-hook finish orders ${minio.endpoint} ${user.bucket} ${user.prefix}/orders && cat "$GOBACKUP_WORKDIR/.gobackup/health/orders/result"`,
-        ]);
-        assert.strictEqual(hook.code, 0, hook.stdout + hook.stderr);
-        assert.match(hook.stdout, /verified backups\/sqlserver\/orders\/\S+\.tar in the bucket/);
-        assert.match(hook.stdout, /succeeded\s*$/);
-        const manifest = JSON.parse(await minio.mcOk(["cat", `admin/${user.bucket}/${user.prefix}/orders/${stamp}.tar.manifest.json`]));
-        assert.strictEqual(manifest.archive.sha256, sha256(archive));
-        const list = await dockerRun([...storageEnv, TAG, "list"]);
-        assert.strictEqual(list.code, 0, list.stdout + list.stderr);
-        assert.match(list.stdout, new RegExp(`\\d+ +yes +backups/sqlserver/orders/${stamp.replace(/\./g, "\\.")}\\.tar`));
-        const restore = await dockerRun([
-            ...storageEnv,
-            ...["RESTORE_TARGET_HOST=sql", "RESTORE_TARGET_DATABASE=Orders_Restored", "RESTORE_TARGET_PASSWORD=Target-Pa55", "EXPECT_PASSWORD=Target-Pa55", "RESTORE_ID=image-test"].flatMap((e) => ["-e", e]),
-            TAG,
-            "restore",
-        ]);
+        const restoreEnv = h.restoreEnv({ id: "image-restore" });
+        delete restoreEnv.SQLPACKAGE_DOUBLE_IMPORT_COPY;
+        const restore = await run(["restore"], restoreEnv);
         assert.strictEqual(restore.code, 0, restore.stdout + restore.stderr);
-        assert.match(restore.stdout, /verified backups\/sqlserver\/orders\/\S+: sha256 [0-9a-f]{64} matches its manifest/);
+        assert.match(restore.stdout, /sha256 [0-9a-f]{64} matches its manifest/);
         assert.match(restore.stdout, /OUTCOME: succeeded\s*$/);
+        const again = await run(["restore"], restoreEnv);
+        assert.strictEqual(again.code, RESTORE_ALREADY_RAN_EXIT_CODE, again.stdout);
+    });
+
+    it("a failed export: once fails with sqlpackage's reason, and the health check is unhealthy with it", async function () {
+        this.timeout(120000);
+        const { run } = await deployment();
+        const once = await run(["once"], { EXPECT_PASSWORD: "not-the-password" });
+        assert.notStrictEqual(once.code, 0, once.stdout);
+        assert.match(once.stdout, /OUTCOME: failed: orders: .*Dump error/);
+        const health = await run(["health"]);
+        assert.strictEqual(health.code, 1, health.stdout);
+        assert.match(health.stdout, /Dump error/);
     });
 
     it("reports the size of the layers the Dockerfile adds on top of the base", async () => {

@@ -68,6 +68,12 @@ export interface AgentSetup {
     compression?: "tar" | "tgz" | "tar.zst";
     /** Local copies kept (default 1; 0: none). */
     localCopies?: number;
+    /**
+     * "local" (default): the agent runs here, in a private workdir. "image": the env and
+     * files are laid out as the Docker target lays them out for the image (workdir and
+     * secrets directory at the image's paths, files 0444), for `docker run` (dockerArgs).
+     */
+    layout?: "local" | "image";
 }
 
 /** A running agent (daemon, or a `once` to be killed). */
@@ -90,9 +96,12 @@ export class AgentHarness {
     readonly argvFile = path.join(this.work, "sqlpackage-argv.jsonl");
     private readonly binDir = path.join(this.work, "bin");
     private readonly baseEnv: Record<string, string>;
+    /** Where the agent finds the credential file NAME. */
+    private readonly secretPath: (name: string) => string;
 
     constructor(setup: AgentSetup) {
-        const workdir = path.join(this.work, "workdir");
+        const inImage = setup.layout === "image";
+        const workdir = inImage ? IMAGE.workdir : path.join(this.work, "workdir");
         const storage = setup.storage;
         this.settings = {
             databases: (setup.databases ?? ["orders"]).map((name) => ({
@@ -131,25 +140,33 @@ export class AgentHarness {
             ...(storage.restore ? { [ENV.restoreAccessKey]: storage.restore.accessKey, [ENV.restoreSecretKey]: storage.restore.secretKey } : {}),
             ...(storage.caPem ? { [ENV.caCertificate]: storage.caPem } : {}),
         };
-        fs.mkdirSync(this.secretsDir, { mode: 0o700 });
-        for (const [name, value] of Object.entries(secrets)) fs.writeFileSync(path.join(this.secretsDir, name), value, { mode: 0o400 });
+        // The Docker target uploads each file root-owned with mode 0444 (readable by the image's user on any provider).
+        fs.mkdirSync(this.secretsDir, { mode: inImage ? 0o755 : 0o700 });
+        fs.chmodSync(this.secretsDir, inImage ? 0o755 : 0o700);
+        for (const [name, value] of Object.entries(secrets)) fs.writeFileSync(path.join(this.secretsDir, name), value, { mode: inImage ? 0o444 : 0o400 });
         const files = [...backupFiles(this.settings, rendered.variables), ...(storage.restore ? [ENV.restoreAccessKey, ENV.restoreSecretKey] : [])];
         const job = jobEnvironment(this.settings, rendered.yaml, files, "once");
+        this.secretPath = (name) => (inImage ? path.join(IMAGE.secretsDir, name) : path.join(this.secretsDir, name));
         // The job's `_FILE` paths point into the container's secrets directory; here, into ours.
         for (const [name, value] of Object.entries(job)) {
-            if (name.endsWith("_FILE")) job[name] = value.replace(IMAGE.secretsDir, this.secretsDir);
+            if (name.endsWith("_FILE")) job[name] = this.secretPath(value.slice(IMAGE.secretsDir.length + 1));
+        }
+        const endpoint = new URL(storage.endpoint);
+        // The S3 server is real and must answer; the SQL Server is a double with no port.
+        const preflight = `${endpoint.hostname}:${endpoint.port || (endpoint.protocol === "https:" ? "443" : "80")}`;
+        if (inImage) {
+            this.baseEnv = { ...job, PREFLIGHT_TARGETS: preflight, SQLPACKAGE_DOUBLE_SIZE: "300000", ...setup.engine.env };
+            return;
         }
         fs.mkdirSync(this.binDir);
         fs.symlinkSync(sqlpackageDouble(), path.join(this.binDir, "sqlpackage"));
-        const endpoint = new URL(storage.endpoint);
         this.baseEnv = {
             ...job,
             PATH: `${this.binDir}:${process.env.PATH}`,
             HOME: this.work,
             GOBACKUP_WORKDIR: workdir,
             GOBACKUP_BIN: setup.engine.bin,
-            // The S3 server is real and must answer; the SQL Server is a double with no port.
-            PREFLIGHT_TARGETS: `${endpoint.hostname}:${endpoint.port || (endpoint.protocol === "https:" ? "443" : "80")}`,
+            PREFLIGHT_TARGETS: preflight,
             SQLPACKAGE_DOUBLE_ARGV_FILE: this.argvFile,
             SQLPACKAGE_DOUBLE_SIZE: "300000",
             ...setup.engine.env,
@@ -187,8 +204,16 @@ export class AgentHarness {
         const target = restoreTargetDefaults({ host: "sql-restore.internal", database: restore.targetDatabase ?? "Orders_Restored" });
         const env = restoreEnvironment(this.settings, { id: restore.id, backup: restore.backup, force: restore.force, target: { host: target.host, database: target.database, password: targetPassword } }, target);
         fs.writeFileSync(path.join(this.secretsDir, ENV.restoreTargetPassword), targetPassword, { mode: 0o400 });
-        for (const name of restoreFiles(this.settings)) env[`${name}_FILE`] = path.join(this.secretsDir, name);
+        fs.chmodSync(path.join(this.secretsDir, ENV.restoreTargetPassword), fs.statSync(path.join(this.secretsDir, ENV.minioSecretKey)).mode);
+        for (const name of restoreFiles(this.settings)) env[`${name}_FILE`] = this.secretPath(name);
         return { ...env, EXPECT_PASSWORD: targetPassword, SQLPACKAGE_DOUBLE_IMPORT_COPY: path.join(this.work, `imported-${restore.id}.bacpac`) };
+    }
+
+    /** `docker run` arguments that give the image this environment and the credential files (layout "image"). */
+    dockerArgs(extra: Record<string, string | undefined> = {}): string[] {
+        const env = { ...this.baseEnv, ...extra };
+        const flags = Object.entries(env).filter(([, value]) => value !== undefined).flatMap(([name, value]) => ["-e", `${name}=${value}`]);
+        return [...flags, "-v", `${this.secretsDir}:${IMAGE.secretsDir}:ro`];
     }
 
     /** Every secret this harness handed the agent, to prove none is printed. */

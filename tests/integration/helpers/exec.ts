@@ -1,7 +1,4 @@
 import { execFile } from "child_process";
-import { promisify } from "util";
-
-const execFileAsync = promisify(execFile);
 
 /** How a command ended: its exit code and output. */
 export interface CommandResult {
@@ -10,13 +7,14 @@ export interface CommandResult {
     stderr: string;
 }
 
-/** Runs a command to completion and reports how it ended; never throws on a non-zero exit. */
-export async function runCommand(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
-    try {
-        const { stdout, stderr } = await execFileAsync(file, args, { ...options, maxBuffer: 64 * 1024 * 1024 });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-    }
+/** Runs a command to completion and reports how it ended; never throws on a non-zero exit. `input` goes to its stdin. */
+export function runCommand(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CommandResult> {
+    return new Promise((resolve) => {
+        const child = execFile(file, args, { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0;
+            resolve({ code, stdout: String(stdout ?? ""), stderr: String(stderr ?? "") });
+        });
+        if (options.input !== undefined) child.stdin?.end(options.input);
+        else child.stdin?.end();
+    });
 }

@@ -17,19 +17,12 @@ export function freePort(): Promise<number> {
     });
 }
 
-/**
- * A real S3 server process on 127.0.0.1 with throw-away data, and mc (built from
- * source, the test side's admin tool) with aliases of its own. Subclasses say how to
- * start the server and when it is ready.
- */
-export abstract class S3ServerProcess {
+/** A real server process on 127.0.0.1 with throw-away data; subclasses say how to start it and when it is ready. */
+export abstract class ServerProcess {
     private process?: ChildProcess;
     protected log = "";
     port = 0;
-    readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3-data-"));
-    readonly mcConfigDir = fs.mkdtempSync(path.join(os.tmpdir(), "mc-config-"));
-
-    constructor(protected readonly mcBin: string) {}
+    readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "server-data-"));
 
     abstract get endpoint(): string;
 
@@ -63,17 +56,30 @@ export abstract class S3ServerProcess {
     async remove(): Promise<void> {
         await this.stop();
         fs.rmSync(this.dataDir, { recursive: true, force: true });
+    }
+}
+
+/** A real S3 server, and mc (built from source, the test side's admin tool) with aliases of its own. */
+export abstract class S3ServerProcess extends ServerProcess {
+    readonly mcConfigDir = fs.mkdtempSync(path.join(os.tmpdir(), "mc-config-"));
+
+    constructor(protected readonly mcBin: string) {
+        super();
+    }
+
+    async remove(): Promise<void> {
+        await super.remove();
         fs.rmSync(this.mcConfigDir, { recursive: true, force: true });
     }
 
-    /** Runs mc with this server's aliases. */
-    mc(args: string[]): Promise<CommandResult> {
-        return runCommand(this.mcBin, ["--no-color", ...args], { env: { ...process.env, MC_CONFIG_DIR: this.mcConfigDir } });
+    /** Runs mc with this server's aliases (`input` on its stdin). */
+    mc(args: string[], input?: string): Promise<CommandResult> {
+        return runCommand(this.mcBin, ["--no-color", ...args], { env: { ...process.env, MC_CONFIG_DIR: this.mcConfigDir }, input });
     }
 
     /** Runs mc and throws with its output when it fails. */
-    async mcOk(args: string[]): Promise<string> {
-        const result = await this.mc(args);
+    async mcOk(args: string[], input?: string): Promise<string> {
+        const result = await this.mc(args, input);
         if (result.code !== 0) throw new Error(`mc ${args.join(" ")} failed: ${result.stdout}${result.stderr}`);
         return result.stdout;
     }
