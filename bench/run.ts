@@ -14,6 +14,7 @@ import * as path from "path";
 import { findTool } from "../tests/integration/helpers/tools";
 import { Compression, median, PipelineResult, pipelineBench, Variant, variantName } from "./pipeline";
 import { programCost, ProgramSample } from "./program";
+import { SoakReport, soakSection } from "./soakReport";
 
 const HERE = __dirname;
 const MiB = 1024 * 1024;
@@ -173,6 +174,10 @@ async function main(): Promise<void> {
         "## Image",
         "",
         imageSection(),
+        "",
+        "## Soak",
+        "",
+        soakSection(fs.existsSync(path.join(HERE, "soak.json")) ? (JSON.parse(fs.readFileSync(path.join(HERE, "soak.json"), "utf8")) as SoakReport) : undefined),
         "",
     ].join("\n");
     fs.writeFileSync(path.join(HERE, "RESULTS.md"), markdown);
