@@ -58,8 +58,12 @@ export function maxBackupAgeSeconds(cron: string, timeZone: string): number {
 export interface DstEffect {
     /** Local date of the change, YYYY-MM-DD. */
     date: string;
-    /** skipped: the local times do not exist that day; twice: they happen twice. */
-    kind: "skipped" | "twice";
+    /**
+     * skipped: the local times do not exist that day; twice: they happen twice;
+     * unreliable: the clocks change by a part of an hour (Australia/Lord_Howe), which
+     * robfig/cron v3 mis-schedules: runs of that day and the next may not happen.
+     */
+    kind: "skipped" | "twice" | "unreliable";
     /** The scheduled local times affected, HH:MM. */
     times: string[];
 }
@@ -112,12 +116,25 @@ export function dstEffects(cron: string, timeZone: string, from: Date, days = 36
         // Local times [hi + min(before, after), hi + max(before, after)) are skipped (spring) or doubled (fall).
         const startLocal = hi + Math.min(before, after) * 60000;
         const minutes = Math.abs(after - before);
+        const date = new Date(startLocal).toISOString().slice(0, 10);
+        if (minutes % 60 !== 0) {
+            // robfig's Next corrects for DST in whole hours only (spec.go): measured with
+            // tests/engine, it skips runs on the change day and the day after.
+            const dayStart = Date.parse(`${date}T00:00:00Z`);
+            const times = new Set<string>();
+            for (let m = 0; m < 2 * 24 * 60; m++) {
+                const local = new Date(dayStart + m * 60000);
+                if (matches(schedule, local)) times.add(local.toISOString().slice(11, 16));
+            }
+            if (times.size > 0) effects.push({ date, kind: "unreliable", times: [...times].sort() });
+            continue;
+        }
         const times: string[] = [];
         for (let m = 0; m < minutes; m++) {
             const local = new Date(startLocal + m * 60000);
             if (matches(schedule, local)) times.push(local.toISOString().slice(11, 16));
         }
-        if (times.length > 0) effects.push({ date: new Date(startLocal).toISOString().slice(0, 10), kind: after > before ? "skipped" : "twice", times });
+        if (times.length > 0) effects.push({ date, kind: after > before ? "skipped" : "twice", times });
     }
     return effects;
 }

@@ -20,11 +20,12 @@ export function describeSchedule(cron: string, timeZone: string): string {
 /** The preview warning for daylight-saving changes that skip or double runs, or undefined. */
 export function dstWarning(cron: string, timeZone: string, effects: DstEffect[]): string | undefined {
     if (effects.length === 0) return undefined;
-    const lines = effects.map((e) =>
-        e.kind === "skipped"
-            ? `on ${e.date} the clocks skip ${e.times.join(", ")}: the backup${e.times.length > 1 ? "s" : ""} at that time do${e.times.length > 1 ? "" : "es"} not run that day`
-            : `on ${e.date} ${e.times.join(", ")} happen${e.times.length > 1 ? "" : "s"} twice: the backup runs twice`,
-    );
+    const listed = (times: string[]) => (times.length > 6 ? `${times.slice(0, 6).join(", ")} and ${times.length - 6} more` : times.join(", "));
+    const lines = effects.map((e) => {
+        if (e.kind === "skipped") return `on ${e.date} the clocks skip ${listed(e.times)}: the backup${e.times.length > 1 ? "s" : ""} at that time do${e.times.length > 1 ? "" : "es"} not run that day`;
+        if (e.kind === "twice") return `on ${e.date} ${listed(e.times)} happen${e.times.length > 1 ? "" : "s"} twice: the backup runs twice`;
+        return `on ${e.date} the clocks change by part of an hour: backups at ${listed(e.times)} may not run that day or the next`;
+    });
     return `schedule "${cron}" in ${timeZone}: ${lines.join("; ")} (Kubernetes and the backup agent read cron with robfig/cron, which does this). Schedule outside the daylight-saving change (e.g. 04:00), or use Etc/UTC.`;
 }
 

@@ -101,3 +101,22 @@ export function dnsLabelCorpus(): string[] {
 export function labelValueCorpus(): string[] {
     return ["orders", "Orders", "orders_eu", "orders.eu", "-orders", "orders-", "", "x".repeat(63), "x".repeat(64), "a b", "a/b", "ü", "0.1.0", "_x", "x_"];
 }
+
+/** Quantities as users write them for cpu, memory and sizes: every suffix, signs, exponents, spacing, the usual mistakes. */
+export function quantityCorpus(): string[] {
+    const corpus = new Set<string>(["", "0", "-0", "+1", "1", "01", "1.", ".5", "0.5", "1.5Gi", "1e3", "1E3", "1e-3", "1e+3", "1Ei", "1Pi", "1Ti", "1Gi", "1Mi", "1Ki", "1ki",
+        "1k", "1K", "1M", "1G", "1T", "1P", "1E", "1m", "1u", "1n", "250m", "0.25", "-1", "-250m", "1 Gi", " 1Gi", "1Gi ", "10GB", "10gb", "10gi", "1GiB", "1mi", "1.2.3",
+        "..5", "1e", "e3", "Gi", "1Gi1", "1i", "1.5e3Mi", "1_000", "1,5", "NaN", "Infinity", "0x10", "4096Mi", "20Gi", "100000000000000000000000Ei"]);
+    for (const suffix of ["", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]) {
+        for (const number of ["1", "0.5", "100", "1.25"]) corpus.add(`${number}${suffix}`);
+    }
+    return [...corpus];
+}
+
+/** Schedules and zones across daylight-saving changes (hour, half-hour and southern-hemisphere changes), and zones without any. */
+export function dstCorpus(): { cron: string; zone: string; from: string; days: number }[] {
+    // No @every: it counts elapsed time, not the wall clock, so daylight saving does not touch it.
+    const crons = ["30 2 * * *", "0 2 * * *", "0 3 * * *", "30 1 * * *", "0 1 * * *", "*/15 * * * *", "0 * * * *", "15 2 * * 0", "45 1 1-7 * 0", "0 2,14 * * *", "@daily", "@hourly", "0 0 * * *", "30 0 * * *"];
+    const zones = ["Europe/Berlin", "America/New_York", "America/Sao_Paulo", "Australia/Sydney", "Australia/Lord_Howe", "America/Havana", "Asia/Tokyo", "Etc/UTC", "America/Santiago", "Asia/Tehran"];
+    return crons.flatMap((cron) => zones.map((zone) => ({ cron, zone, from: "2027-01-01T00:00:00Z", days: 365 })));
+}

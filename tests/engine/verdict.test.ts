@@ -1,17 +1,20 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { cronProblem } from "../../components/args/cron";
+import { quantityProblem } from "../../components/args/quantity";
+import { dstEffects } from "../../components/args/scheduleMath";
 import { cronJobNameProblem, dnsLabelProblem, dnsSubdomainProblem, labelValueProblem } from "../../components/args/kubernetesNames";
 import { timeZoneProblem } from "../../components/args/timeZone";
 import { GO_TIME_ZONES } from "../../components/args/timeZoneNames";
 import { kubernetesNames } from "../../components/plan/naming";
-import { componentNameCorpus, cronCorpus, dnsLabelCorpus, HOST_ONLY_TIME_ZONES, labelValueCorpus, RESTORE_IDS, timeZoneCorpus } from "./corpus";
+import { componentNameCorpus, cronCorpus, dnsLabelCorpus, dstCorpus, HOST_ONLY_TIME_ZONES, labelValueCorpus, quantityCorpus, RESTORE_IDS, timeZoneCorpus } from "./corpus";
 import { requireEngineTools } from "./helpers/engine";
 
 interface Verdict {
     value: string;
     ok: boolean;
     error?: string;
+    effects?: { date: string; kind: string; times: string[] }[];
 }
 
 /**
@@ -78,6 +81,32 @@ describe("the validator agrees with the engines' own parsers (engine-verdict)", 
         check("dns-subdomain", (n) => [n.credentials, n.serviceAccount, n.networkPolicy, ...RESTORE_IDS.map((id) => n.restore(id))]);
         // A Job's name becomes the value of its pods' job-name label.
         check("label-value", (n) => [n.instance, ...RESTORE_IDS.map((id) => n.restore(id))]);
+    });
+
+    it("reads quantities exactly as Kubernetes does (resource.ParseQuantity, not negative)", () => {
+        const corpus = quantityCorpus();
+        assert.ok(corpus.length >= 100, `only ${corpus.length} quantities`);
+        const differences = disagreements("quantity", corpus, (value) => quantityProblem(value, "memory"));
+        assert.deepStrictEqual(differences, [], `validator and ParseQuantity disagree on ${differences.length} of ${corpus.length}:\n${differences.join("\n")}`);
+    });
+
+    it("warns of the same daylight-saving effects as robfig/cron's own schedule produces, date by date", () => {
+        const cases = dstCorpus();
+        const engine = verdicts("dst", cases.map((c) => JSON.stringify(c)));
+        const differences = engine.flatMap((verdict, i) => {
+            const c = cases[i];
+            assert.ok(verdict.ok, `${verdict.value}: ${verdict.error}`);
+            const all = dstEffects(c.cron, c.zone, new Date(c.from), c.days);
+            const ours = all.filter((e) => e.kind !== "unreliable").map((e) => ({ date: e.date, kind: e.kind, times: [...e.times].sort() }));
+            // Where we call a day unreliable (clocks change by part of an hour), robfig may do anything on it and the next day.
+            const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
+            const covered = new Set(all.filter((e) => e.kind === "unreliable").flatMap((e) => [e.date, nextDay(e.date)]));
+            const theirs = (verdict.effects ?? []).filter((e) => !covered.has(e.date));
+            const sort = (list: { date: string; kind: string }[]) => [...list].sort((a, b) => (a.date + a.kind).localeCompare(b.date + b.kind));
+            return JSON.stringify(sort(ours)) === JSON.stringify(sort(theirs)) ? [] : [`${c.cron} in ${c.zone}: robfig ${JSON.stringify(theirs)}, ours ${JSON.stringify(ours)}`];
+        });
+        assert.ok(engine.some((verdict) => (verdict.effects ?? []).length > 0), "the corpus has no daylight-saving effect at all");
+        assert.deepStrictEqual(differences, [], differences.join("\n"));
     });
 
     it("checks namespaces, label values and names with Kubernetes' own rules", () => {
