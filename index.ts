@@ -13,7 +13,8 @@ import { runbook } from "./program/runbook";
 const config = new pulumi.Config();
 const name = config.get("name") ?? "sqlserver";
 const embedded = config.getBoolean("embedded") ?? false;
-const local = embedded ? localServices(name, config.getNumber("minioHostPort") ?? 9000) : undefined;
+const localImages = { minio: config.get("minioImage"), sqlServer: config.get("sqlServerImage") };
+const local = embedded ? localServices(name, config.getNumber("minioHostPort") ?? 9000, localImages) : undefined;
 
 const imageRef = config.get("imageRef");
 const buildNetwork = config.get("imageBuildNetwork");

@@ -15,8 +15,13 @@ export interface SoakReport {
     gobackup: string;
     intervalSeconds: number;
     wallSeconds: number;
+    /** After the first run. */
     start: SoakSample;
+    /** After the warm-up (a tenth of the runs): the baseline for growth, as the Go runtime's heap settles first. */
+    warm?: SoakSample;
     end: SoakSample;
+    /** A sample every tenth of the runs, to tell a plateau from a leak. */
+    series?: SoakSample[];
 }
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
@@ -24,6 +29,11 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 export function soakSection(report: SoakReport | undefined): string {
     if (!report) return "Not measured yet: `GOBACKUP_BIN=<gobackup v3.1.1> npm run soak` (bench/soak.ts).";
     const { start, end } = report;
+    // Reports written before the warm-up sample existed have neither field.
+    const warm = report.warm ?? start;
+    const series = report.series ?? [];
+    const row = (label: string, s: SoakSample) =>
+        `| ${label} | ${s.runs} | ${s.verified} | ${s.failed} | ${s.skipped} | ${mib(s.rssBytes)} | ${mib(s.workdirBytes)} | ${mib(s.logBytes)} |`;
     const perRun = (end.logBytes - start.logBytes) / Math.max(1, end.runs - start.runs);
     return [
         `The agent's daemon on GoBackup's real engine (${report.gobackup}), a schedule of \`@every ${report.intervalSeconds}s\` (test only),`,
@@ -32,8 +42,12 @@ export function soakSection(report: SoakReport | undefined): string {
         "",
         "| | runs | verified | failed | skipped ticks | agent RSS | workdir disk | agent log |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        `| after the first run | ${start.runs} | ${start.verified} | ${start.failed} | ${start.skipped} | ${mib(start.rssBytes)} | ${mib(start.workdirBytes)} | ${mib(start.logBytes)} |`,
-        `| at the end | ${end.runs} | ${end.verified} | ${end.failed} | ${end.skipped} | ${mib(end.rssBytes)} | ${mib(end.workdirBytes)} | ${mib(end.logBytes)} |`,
+        row("after the first run", start),
+        row("after the warm-up", warm),
+        row("at the end", end),
+        "",
+        `Agent RSS every tenth of the runs: ${series.map((x) => `${x.runs}: ${mib(x.rssBytes)}`).join(", ")}.`,
+        `Growth is judged from the warm-up on (the soak fails when RSS more than doubles after it, or any run is not verified).`,
         "",
         `The log grows by ${(perRun / 1024).toFixed(1)} KiB per run (the container's log driver rotates it: \`target.docker.logRotation\`).`,
     ].join("\n");

@@ -5,6 +5,7 @@
  * waited on until healthy. Their passwords are generated, so `pulumi up --stack dev`
  * needs no configuration. The images come from the register (image/artifacts.env),
  * pinned by digest; MINIO_SERVER_IMAGE and SQLSERVER_IMAGE there name the source.
+ * An air-gapped machine names its mirror's copies instead (LocalImages).
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -41,7 +42,13 @@ export interface LocalServices {
     sqlDatabase: string;
 }
 
-export function localServices(prefix: string, minioHostPort: number): LocalServices {
+/** Mirrors of the register's images (the stack keys minioImage and sqlServerImage); unset: the register's. */
+export interface LocalImages {
+    minio?: string;
+    sqlServer?: string;
+}
+
+export function localServices(prefix: string, minioHostPort: number, images: LocalImages = {}): LocalServices {
     const network = new docker.Network(`${prefix}-network`, { name: `${prefix}-network` });
     const minioPassword = new random.RandomPassword(`${prefix}-minio-root-password`, { length: 32, special: false });
     const saPassword = new random.RandomPassword(`${prefix}-sql-sa-password`, {
@@ -54,7 +61,7 @@ export function localServices(prefix: string, minioHostPort: number): LocalServi
     });
 
     const minioData = new docker.Volume(`${prefix}-minio-data`, { name: `${prefix}-minio-data` });
-    const minioImage = new docker.RemoteImage(`${prefix}-minio-image`, { name: MINIO_IMAGE, keepLocally: true });
+    const minioImage = new docker.RemoteImage(`${prefix}-minio-image`, { name: images.minio ?? MINIO_IMAGE, keepLocally: true });
     const minio = new docker.Container(`${prefix}-minio`, {
         name: `${prefix}-minio`,
         image: minioImage.imageId,
@@ -71,7 +78,7 @@ export function localServices(prefix: string, minioHostPort: number): LocalServi
         restart: "unless-stopped",
     });
 
-    const sqlImage = new docker.RemoteImage(`${prefix}-sqlserver-image`, { name: SQLSERVER_IMAGE, keepLocally: true });
+    const sqlImage = new docker.RemoteImage(`${prefix}-sqlserver-image`, { name: images.sqlServer ?? SQLSERVER_IMAGE, keepLocally: true });
     const sql = new docker.Container(`${prefix}-sqlserver`, {
         name: `${prefix}-sqlserver`,
         image: sqlImage.imageId,

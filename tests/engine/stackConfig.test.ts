@@ -11,18 +11,27 @@ const REPO = path.resolve(__dirname, "../..");
 /**
  * The stacks' configuration through the real Pulumi CLI's own check, which runs
  * before any program (a declared key without a default is required in every stack).
- * The project and stack files are the repository's own, copied to a temp dir; the
- * program is a no-op, so no provider is needed.
+ * The project and stack files are the repository's own, copied to a temp dir (the dev
+ * stack's from its template, program/dev-stack.yaml, as scripts/dev-stack.sh writes it);
+ * the program is a no-op, so no provider is needed.
  */
 describe("stack configuration passes the real Pulumi CLI's validation", function () {
     before(function () {
         requireEngineTools(this, ["pulumi"]);
     });
 
-    async function previewWith(projectDir: string, stackName: string, edit: (stackFile: Record<string, unknown>) => void = () => undefined): Promise<automation.PreviewResult> {
+    async function previewWith(
+        projectDir: string,
+        stackName: string,
+        edit: (stackFile: Record<string, unknown>) => void = () => undefined,
+        stackFilePath = path.join(projectDir, `Pulumi.${stackName}.yaml`),
+    ): Promise<automation.PreviewResult> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
         fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-        const stackFile = YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stackName}.yaml`), "utf8"));
+        // The CLI checks that the project's entry point exists before it reads the config.
+        const main = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).main;
+        if (typeof main === "string") fs.writeFileSync(path.join(dir, main), "");
+        const stackFile = YAML.parse(fs.readFileSync(stackFilePath, "utf8"));
         edit(stackFile);
         fs.writeFileSync(path.join(dir, `Pulumi.${stackName}.yaml`), YAML.stringify(stackFile));
         const projectName = String(YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).name);
@@ -33,8 +42,8 @@ describe("stack configuration passes the real Pulumi CLI's validation", function
         return stack.preview();
     }
 
-    it("the dev stack (Pulumi.yaml + Pulumi.dev.yaml), with nothing set by hand", async () => {
-        const preview = await previewWith(REPO, "dev");
+    it("the dev stack (Pulumi.yaml + the template of Pulumi.dev.yaml), with nothing set by hand", async () => {
+        const preview = await previewWith(REPO, "dev", undefined, path.join(REPO, "program/dev-stack.yaml"));
         assert.deepStrictEqual(preview.changeSummary, { create: 1 });
     });
 
