@@ -17,21 +17,24 @@ export interface SoakReport {
     wallSeconds: number;
     /** After the first run. */
     start: SoakSample;
-    /** After the warm-up (a tenth of the runs): the baseline for growth, as the Go runtime's heap settles first. */
-    warm?: SoakSample;
     end: SoakSample;
-    /** A sample every tenth of the runs, to tell a plateau from a leak. */
-    series?: SoakSample[];
+    /**
+     * A sample every tenth of the runs, to tell a plateau from a leak. The first is the
+     * warm-up, the baseline for growth: the Go runtime's heap settles first.
+     */
+    series: SoakSample[];
+}
+
+/** The baseline for growth: the first sample of the series (a tenth of the runs). */
+export function warmUp(report: SoakReport): SoakSample {
+    return report.series[0] ?? report.start;
 }
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 export function soakSection(report: SoakReport | undefined): string {
     if (!report) return "Not measured yet: `GOBACKUP_BIN=<gobackup v3.1.1> npm run soak` (bench/soak.ts).";
-    const { start, end } = report;
-    // Reports written before the warm-up sample existed have neither field.
-    const warm = report.warm ?? start;
-    const series = report.series ?? [];
+    const { start, end, series } = report;
     const row = (label: string, s: SoakSample) =>
         `| ${label} | ${s.runs} | ${s.verified} | ${s.failed} | ${s.skipped} | ${mib(s.rssBytes)} | ${mib(s.workdirBytes)} | ${mib(s.logBytes)} |`;
     const perRun = (end.logBytes - start.logBytes) / Math.max(1, end.runs - start.runs);
@@ -43,7 +46,7 @@ export function soakSection(report: SoakReport | undefined): string {
         "| | runs | verified | failed | skipped ticks | agent RSS | workdir disk | agent log |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         row("after the first run", start),
-        row("after the warm-up", warm),
+        row("after the warm-up", warmUp(report)),
         row("at the end", end),
         "",
         `Agent RSS every tenth of the runs: ${series.map((x) => `${x.runs}: ${mib(x.rssBytes)}`).join(", ")}.`,

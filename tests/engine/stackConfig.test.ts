@@ -28,13 +28,13 @@ describe("stack configuration passes the real Pulumi CLI's validation", function
     ): Promise<automation.PreviewResult> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
         fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        const project = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
         // The CLI checks that the project's entry point exists before it reads the config.
-        const main = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).main;
-        if (typeof main === "string") fs.writeFileSync(path.join(dir, main), "");
+        if (typeof project.main === "string") fs.writeFileSync(path.join(dir, project.main), "");
         const stackFile = YAML.parse(fs.readFileSync(stackFilePath, "utf8"));
         edit(stackFile);
         fs.writeFileSync(path.join(dir, `Pulumi.${stackName}.yaml`), YAML.stringify(stackFile));
-        const projectName = String(YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).name);
+        const projectName = String(project.name);
         const stack = await automation.LocalWorkspace.createOrSelectStack(
             { stackName, projectName, program: async () => ({}) },
             { workDir: dir, pulumiCommand: await pulumiCommand(), envVars: engineEnv(dir, { PULUMI_BACKEND_URL: `file://${dir}` }) },
