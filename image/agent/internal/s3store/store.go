@@ -1,5 +1,6 @@
-// Package s3store talks to the bucket for the agent: listing, HEAD, reads, manifests
-// and claims (conditional creates), with the keys GoBackup uses, on any S3 server.
+// Package s3store talks to the bucket for the agent: listing, HEAD, reads, manifests,
+// conditional creates and a key's versions (for claims), incomplete multipart uploads,
+// with the keys GoBackup uses, on any S3 server.
 package s3store
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -182,21 +185,133 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// Written is what the server answered to a write.
+type Written struct {
+	ETag string
+	// VersionID of the new version ("" in a bucket without versioning).
+	VersionID string
+}
+
 // Put writes a small object.
-func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) error {
-	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String(contentType)})
+func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (Written, error) {
+	out, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String(contentType)})
 	if err != nil {
-		return s.fail("PUT", key, err)
+		return Written{}, s.fail("PUT", key, err)
+	}
+	return Written{ETag: strings.Trim(aws.ToString(out.ETag), `"`), VersionID: aws.ToString(out.VersionId)}, nil
+}
+
+// Create writes a small object only if no object has that key (If-None-Match: *);
+// it returns an error wrapping ErrExists when one has. Not every server honours the
+// header (see package claim, which never relies on it alone).
+func (s *Store) Create(ctx context.Context, key string, data []byte, contentType string) (Written, error) {
+	out, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String(contentType), IfNoneMatch: aws.String("*")})
+	if err != nil {
+		return Written{}, s.fail("PUT (if absent)", key, err)
+	}
+	return Written{ETag: strings.Trim(aws.ToString(out.ETag), `"`), VersionID: aws.ToString(out.VersionId)}, nil
+}
+
+// Version is one version of a key in a versioned bucket.
+type Version struct {
+	VersionID    string
+	DeleteMarker bool
+	LastModified time.Time
+}
+
+// Versions lists the versions of exactly key, oldest first, in the order the server
+// keeps them (not by time stamps, which can tie).
+func (s *Store) Versions(ctx context.Context, key string) ([]Version, error) {
+	var newestFirst []Version
+	paginator := s3.NewListObjectVersionsPaginator(s.client, &s3.ListObjectVersionsInput{Bucket: &s.bucket, Prefix: &key})
+	for paginator.HasMorePages() {
+		page, err := paginator.NextPage(ctx)
+		if err != nil {
+			return nil, s.fail("LIST VERSIONS", key, err)
+		}
+		// S3 lists a key's versions newest first; delete markers come in a list of their own.
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) == key {
+				newestFirst = append(newestFirst, Version{VersionID: aws.ToString(v.VersionId), LastModified: aws.ToTime(v.LastModified)})
+			}
+		}
+		for _, m := range page.DeleteMarkers {
+			if aws.ToString(m.Key) == key {
+				newestFirst = append(newestFirst, Version{VersionID: aws.ToString(m.VersionId), DeleteMarker: true, LastModified: aws.ToTime(m.LastModified)})
+			}
+		}
+	}
+	// Merge the two lists back into one history: stable by time, newest first, the
+	// server's own order kept among equal times.
+	sort.SliceStable(newestFirst, func(i, j int) bool { return newestFirst[i].LastModified.After(newestFirst[j].LastModified) })
+	out := make([]Version, len(newestFirst))
+	for i, v := range newestFirst {
+		out[len(newestFirst)-1-i] = v
+	}
+	return out, nil
+}
+
+// GetVersion returns one version of a small object.
+func (s *Store) GetVersion(ctx context.Context, key, versionID string) ([]byte, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key, VersionId: &versionID})
+	if err != nil {
+		return nil, s.fail("GET (version)", key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, 16<<20))
+	if err != nil {
+		return nil, s.fail("GET (version)", key, err)
+	}
+	return data, nil
+}
+
+// DeleteVersion removes one version of a key for good.
+func (s *Store) DeleteVersion(ctx context.Context, key, versionID string) error {
+	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key, VersionId: &versionID}); err != nil {
+		return s.fail("DELETE (version)", key, err)
 	}
 	return nil
 }
 
-// Create writes a small object only if no object has that key (If-None-Match: *);
-// it returns an error wrapping ErrExists when one has.
-func (s *Store) Create(ctx context.Context, key string, data []byte, contentType string) error {
-	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String(contentType), IfNoneMatch: aws.String("*")})
+// Versioned reports whether the bucket's versioning is enabled (not suspended).
+func (s *Store) Versioned(ctx context.Context) (bool, error) {
+	out, err := s.client.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &s.bucket})
 	if err != nil {
-		return s.fail("PUT (if absent)", key, err)
+		return false, s.fail("GET VERSIONING", "", err)
+	}
+	return out.Status == types.BucketVersioningStatusEnabled, nil
+}
+
+// Upload is an incomplete multipart upload.
+type Upload struct {
+	Key       string
+	UploadID  string
+	Initiated time.Time
+}
+
+// Uploads lists the incomplete multipart uploads under prefix.
+func (s *Store) Uploads(ctx context.Context, prefix string) ([]Upload, error) {
+	var out []Upload
+	input := &s3.ListMultipartUploadsInput{Bucket: &s.bucket, Prefix: &prefix}
+	for {
+		page, err := s.client.ListMultipartUploads(ctx, input)
+		if err != nil {
+			return nil, s.fail("LIST UPLOADS", prefix, err)
+		}
+		for _, u := range page.Uploads {
+			out = append(out, Upload{Key: aws.ToString(u.Key), UploadID: aws.ToString(u.UploadId), Initiated: aws.ToTime(u.Initiated)})
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return out, nil
+		}
+		input.KeyMarker, input.UploadIdMarker = page.NextKeyMarker, page.NextUploadIdMarker
+	}
+}
+
+// Abort ends an incomplete multipart upload and frees its parts.
+func (s *Store) Abort(ctx context.Context, u Upload) error {
+	if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &s.bucket, Key: &u.Key, UploadId: &u.UploadID}); err != nil {
+		return s.fail("ABORT UPLOAD", u.Key, err)
 	}
 	return nil
 }
@@ -256,9 +371,15 @@ type Bucket interface {
 	Head(ctx context.Context, key string) (Object, error)
 	Get(ctx context.Context, key string) (io.ReadCloser, int64, error)
 	ReadAll(ctx context.Context, key string) ([]byte, error)
-	Put(ctx context.Context, key string, data []byte, contentType string) error
-	Create(ctx context.Context, key string, data []byte, contentType string) error
+	Put(ctx context.Context, key string, data []byte, contentType string) (Written, error)
+	Create(ctx context.Context, key string, data []byte, contentType string) (Written, error)
 	Delete(ctx context.Context, key string) error
+	Versioned(ctx context.Context) (bool, error)
+	Versions(ctx context.Context, key string) ([]Version, error)
+	GetVersion(ctx context.Context, key, versionID string) ([]byte, error)
+	DeleteVersion(ctx context.Context, key, versionID string) error
+	Uploads(ctx context.Context, prefix string) ([]Upload, error)
+	Abort(ctx context.Context, u Upload) error
 }
 
 var _ Bucket = (*Store)(nil)

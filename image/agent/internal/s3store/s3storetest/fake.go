@@ -1,7 +1,8 @@
 // Package s3storetest has a TEST DOUBLE of a bucket for the agent's unit tests: a
 // directory whose files are the objects (so a test double of GoBackup can "upload"
 // by writing a file), answering what the agent relies on as S3 does: sizes, ETags
-// as S3 computes them for GoBackup's uploads, NotFound, conditional creates. The
+// as S3 computes them for GoBackup's uploads, NotFound, conditional creates (honoured or
+// ignored), a versioned bucket's versions, incomplete multipart uploads. The
 // integration tier runs the same code against real MinIO and versitygw.
 package s3storetest
 
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/digest"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store"
@@ -26,17 +28,43 @@ type FakeBucket struct {
 	Name string
 	Dir  string
 	mu   sync.Mutex
-	// FailOn makes an operation ("LIST", "HEAD", "GET", "PUT", "DELETE") on keys with
-	// the given prefix fail, as a server answering 403 or timing out would: "GET p/".
+	// FailOn makes an operation ("LIST", "HEAD", "GET", "PUT", "DELETE", "LIST VERSIONS",
+	// "LIST UPLOADS", "VERSIONING") on keys with the given prefix fail, as a server
+	// answering 403 or timing out would: "GET p/"; "=" before the key matches it exactly.
 	FailOn map[string]error
 	// ETagOverride answers HEAD with this ETag for every object (an SSE-KMS bucket's
 	// ETags do not identify the content).
 	ETagOverride string
+	// IgnoresIfNoneMatch answers a conditional create with 200 even when the key
+	// exists, as SeaweedFS before 3.97 and versitygw before 1.2 do.
+	IgnoresIfNoneMatch bool
+	// Versioning keeps every version written through the API, as a versioned bucket does.
+	Versioning bool
+	// BeforeWrite runs before a Put or Create of key writes (outside the lock): a
+	// test makes a second writer race the first there.
+	BeforeWrite func(key string)
+	// LoseResponse, for a key, makes the next Create of it write and then answer as an
+	// SDK's retry after a lost response does: 412, although the first attempt landed.
+	LoseResponse map[string]bool
+	// PendingUploads are incomplete multipart uploads (Uploads lists, Abort removes).
+	PendingUploads []s3store.Upload
+
+	versions map[string][]fakeVersion
+	nextID   int
+}
+
+type fakeVersion struct {
+	id      string
+	data    []byte
+	deleted bool
+	// started: a version is dated when its write starts (as MinIO and AWS date it), so
+	// a slow write can land after a faster one and still be the earlier version.
+	started time.Time
 }
 
 // NewFakeBucket returns an empty FakeBucket in dir.
 func NewFakeBucket(name, dir string) *FakeBucket {
-	return &FakeBucket{Name: name, Dir: dir, FailOn: map[string]error{}}
+	return &FakeBucket{Name: name, Dir: dir, FailOn: map[string]error{}, LoseResponse: map[string]bool{}, versions: map[string][]fakeVersion{}}
 }
 
 // Bucket implements s3store.Bucket.
@@ -46,8 +74,9 @@ func (f *FakeBucket) path(key string) string { return filepath.Join(f.Dir, filep
 
 func (f *FakeBucket) failure(op, key string) error {
 	for k, err := range f.FailOn {
-		o, prefix, _ := strings.Cut(k, " ")
-		if o == op && strings.HasPrefix(key, prefix) {
+		o, prefix := k[:strings.LastIndex(k, " ")], k[strings.LastIndex(k, " ")+1:]
+		exact, isExact := strings.CutPrefix(prefix, "=")
+		if o == op && ((isExact && key == exact) || (!isExact && strings.HasPrefix(key, prefix))) {
 			return &s3store.Error{Op: op, Bucket: f.Name, Key: key, Err: err}
 		}
 	}
@@ -135,33 +164,58 @@ func (f *FakeBucket) ReadAll(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Put implements s3store.Bucket.
-func (f *FakeBucket) Put(_ context.Context, key string, data []byte, _ string) error {
+func (f *FakeBucket) Put(_ context.Context, key string, data []byte, _ string) (s3store.Written, error) {
 	if err := f.failure("PUT", key); err != nil {
-		return err
+		return s3store.Written{}, err
+	}
+	started := time.Now()
+	if f.BeforeWrite != nil {
+		f.BeforeWrite(key)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.write(key, data)
+	return f.write(key, data, started)
 }
 
-func (f *FakeBucket) write(key string, data []byte) error {
+func (f *FakeBucket) write(key string, data []byte, started time.Time) (s3store.Written, error) {
 	if err := os.MkdirAll(filepath.Dir(f.path(key)), 0o700); err != nil {
-		return err
+		return s3store.Written{}, err
 	}
-	return os.WriteFile(f.path(key), data, 0o600)
+	if err := os.WriteFile(f.path(key), data, 0o600); err != nil {
+		return s3store.Written{}, err
+	}
+	d, _ := digest.Reader(bytes.NewReader(data), int64(len(data)))
+	w := s3store.Written{ETag: d.ETag}
+	if f.Versioning {
+		f.nextID++
+		w.VersionID = fmt.Sprintf("v%04d", f.nextID)
+		f.versions[key] = append(f.versions[key], fakeVersion{id: w.VersionID, data: append([]byte(nil), data...), started: started})
+		sort.SliceStable(f.versions[key], func(i, j int) bool { return f.versions[key][i].started.Before(f.versions[key][j].started) })
+	}
+	return w, nil
 }
 
-// Create implements s3store.Bucket (If-None-Match: *), atomically.
-func (f *FakeBucket) Create(_ context.Context, key string, data []byte, _ string) error {
+// Create implements s3store.Bucket (If-None-Match: *), atomically unless IgnoresIfNoneMatch.
+func (f *FakeBucket) Create(_ context.Context, key string, data []byte, _ string) (s3store.Written, error) {
 	if err := f.failure("PUT", key); err != nil {
-		return err
+		return s3store.Written{}, err
+	}
+	started := time.Now()
+	if f.BeforeWrite != nil {
+		f.BeforeWrite(key)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, err := os.Stat(f.path(key)); err == nil {
-		return &s3store.Error{Op: "PUT (if absent)", Bucket: f.Name, Key: key, Err: fmt.Errorf("%w: PreconditionFailed", s3store.ErrExists)}
+	exists := &s3store.Error{Op: "PUT (if absent)", Bucket: f.Name, Key: key, Err: fmt.Errorf("%w: PreconditionFailed", s3store.ErrExists)}
+	if _, err := os.Stat(f.path(key)); err == nil && !f.IgnoresIfNoneMatch {
+		return s3store.Written{}, exists
 	}
-	return f.write(key, data)
+	w, err := f.write(key, data, started)
+	if err == nil && f.LoseResponse[key] {
+		delete(f.LoseResponse, key)
+		return s3store.Written{}, exists
+	}
+	return w, err
 }
 
 // Delete implements s3store.Bucket.
@@ -169,11 +223,95 @@ func (f *FakeBucket) Delete(_ context.Context, key string) error {
 	if err := f.failure("DELETE", key); err != nil {
 		return err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Versioning {
+		f.nextID++
+		f.versions[key] = append(f.versions[key], fakeVersion{id: fmt.Sprintf("v%04d", f.nextID), deleted: true, started: time.Now()})
+	}
 	err := os.Remove(f.path(key))
 	if os.IsNotExist(err) {
 		return nil
 	}
 	return err
+}
+
+// Versioned implements s3store.Bucket.
+func (f *FakeBucket) Versioned(context.Context) (bool, error) {
+	if err := f.failure("VERSIONING", ""); err != nil {
+		return false, err
+	}
+	return f.Versioning, nil
+}
+
+// Versions implements s3store.Bucket: oldest first.
+func (f *FakeBucket) Versions(_ context.Context, key string) ([]s3store.Version, error) {
+	if err := f.failure("LIST VERSIONS", key); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []s3store.Version
+	for _, v := range f.versions[key] {
+		out = append(out, s3store.Version{VersionID: v.id, DeleteMarker: v.deleted})
+	}
+	return out, nil
+}
+
+// GetVersion implements s3store.Bucket.
+func (f *FakeBucket) GetVersion(_ context.Context, key, id string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, v := range f.versions[key] {
+		if v.id == id && !v.deleted {
+			return append([]byte(nil), v.data...), nil
+		}
+	}
+	return nil, notFound("GET (version)", f.Name, key)
+}
+
+// DeleteVersion implements s3store.Bucket: the current content falls back to the newest remaining version.
+func (f *FakeBucket) DeleteVersion(_ context.Context, key, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	kept := f.versions[key][:0]
+	for _, v := range f.versions[key] {
+		if v.id != id {
+			kept = append(kept, v)
+		}
+	}
+	f.versions[key] = kept
+	if len(kept) == 0 || kept[len(kept)-1].deleted {
+		os.Remove(f.path(key))
+		return nil
+	}
+	return os.WriteFile(f.path(key), kept[len(kept)-1].data, 0o600)
+}
+
+// Uploads implements s3store.Bucket.
+func (f *FakeBucket) Uploads(_ context.Context, prefix string) ([]s3store.Upload, error) {
+	if err := f.failure("LIST UPLOADS", prefix); err != nil {
+		return nil, err
+	}
+	var out []s3store.Upload
+	for _, u := range f.PendingUploads {
+		if strings.HasPrefix(u.Key, prefix) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// Abort implements s3store.Bucket.
+func (f *FakeBucket) Abort(_ context.Context, u s3store.Upload) error {
+	kept := f.PendingUploads[:0]
+	for _, p := range f.PendingUploads {
+		if p.UploadID != u.UploadID {
+			kept = append(kept, p)
+		}
+	}
+	f.PendingUploads = kept
+	return nil
 }
 
 var _ s3store.Bucket = (*FakeBucket)(nil)
