@@ -9,7 +9,8 @@ import (
 )
 
 // runAsInit runs the agent as a child of this process and does what an init does for
-// it: forward SIGTERM and SIGINT, and reap every orphan (a process whose parent died
+// it: forward SIGTERM and SIGINT (SIGHUP and SIGQUIT are not forwarded: a reload
+// signal must never stop a backup halfway), and reap every orphan (a process whose parent died
 // is handed to PID 1, and Go reaps only its own children), so no zombie collects in a
 // container that runs for months. It exits with the child's status.
 func runAsInit() int {
@@ -28,6 +29,10 @@ func runAsInit() int {
 	}
 	go func() {
 		for s := range signals {
+			if s == syscall.SIGHUP || s == syscall.SIGQUIT {
+				fmt.Fprintf(os.Stderr, "sqlserver-backup-agent: %v ignored (stop the container with SIGTERM)\n", s)
+				continue
+			}
 			_ = child.Process.Signal(s)
 		}
 	}()

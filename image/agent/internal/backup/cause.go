@@ -19,7 +19,25 @@ var (
 		regexp.MustCompile(`Failed to save cycler state to remote storage: .*cycler-state-.*dummy`),
 		regexp.MustCompile(`^\[Model(:? [^\]]+)?\] (WorkDir:|Cleanup temp:)`),
 		regexp.MustCompile(`Remote cycler state not found`),
+		// GoBackup's retention state: the agent owns retention, so whatever happens to
+		// the cycler's files (storage/cycler.go) is not this run's business.
+		regexp.MustCompile(`^\[Cycler\] `),
 	}
+	// errorLogs are the errors GoBackup v3.1.1 logs on the paths this image uses and
+	// goes on, exiting 0 (model/model.go, database/base.go, compressor/base.go,
+	// storage/base.go, storage/local.go, config/config.go), and the model's own error
+	// line, which model.go logs only when the model failed.
+	errorLogs = []*regexp.Regexp{
+		regexp.MustCompile(`Cleanup temp dir .* error: `),
+		regexp.MustCompile(`Failed to mkdir dump path `),
+		regexp.MustCompile(`failed to mkdir ".*", `),
+		regexp.MustCompile(`storage type has not implement`),
+		regexp.MustCompile(`Load (gobackup config|.*\.env|expanded config) failed`),
+		regexp.MustCompile(`Convert config file path to absolute path failed`),
+		modelError,
+	}
+	// tag: GoBackup's "[Tag] " before a message.
+	tag         = regexp.MustCompile(`^\[[^\]]+\] `)
 	failureWord = regexp.MustCompile(`(?i)error|fail|denied|refused|cannot|unable|timeout|no space`)
 )
 
@@ -84,6 +102,32 @@ func (o *Output) continuation(i int) []string {
 		}
 		if text := strings.TrimSpace(o.lines[j]); text != "" {
 			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// Errors are the errors GoBackup logged (known noise excluded), oldest first, at most
+// five: a run that logs one failed, whatever GoBackup's exit status says.
+func (o *Output) Errors() []string {
+	var out []string
+	for i, line := range o.lines {
+		message, stamped := strip(line)
+		if !stamped || isNoise(message) {
+			continue
+		}
+		for _, e := range errorLogs {
+			if e.MatchString(message) {
+				if m := modelError.FindStringSubmatch(message); m != nil {
+					message = m[1]
+				}
+				message = tag.ReplaceAllString(message, "")
+				out = append(out, condense(message, o.continuation(i)))
+				break
+			}
+		}
+		if len(out) == 5 {
+			break
 		}
 	}
 	return out

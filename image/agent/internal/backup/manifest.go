@@ -16,7 +16,8 @@ func WriteManifest(ctx context.Context, bucket s3store.Bucket, m catalog.Manifes
 	if err != nil {
 		return err
 	}
-	return bucket.Put(ctx, m.Archive.Key+catalog.ManifestSuffix, append(data, '\n'), "application/json")
+	_, err = bucket.Put(ctx, m.Archive.Key+catalog.ManifestSuffix, append(data, '\n'), "application/json")
+	return err
 }
 
 // PruneManifests removes manifests whose archive is gone (GoBackup's keep deleted it)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,11 +15,14 @@ import (
 	"time"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/catalog"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/gbconfig"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lease"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/records"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/retention"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store/s3storetest"
 )
@@ -71,22 +75,40 @@ func (l lockedBuffer) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
+// newHarness runs the model "orders" (keep: keep in the config, which becomes the
+// agent's policy) with a local copy, against a bucket TEST DOUBLE that honours
+// If-None-Match.
 func newHarness(t *testing.T, keep int, extraEnv ...string) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	work := filepath.Join(dir, "work")
-	os.MkdirAll(filepath.Join(work, "tmp"), 0o700)
+	os.MkdirAll(work, 0o700)
 	text := strings.ReplaceAll(`workdir: "WORK"
 models:
   orders:
-    schedule: {cron: "0 2 * * *"}
+    schedule:
+      cron: "0 2 * * *"
     databases:
-      orders: {type: mssql, host: sql, database: Orders, password: "${MSSQL_PASSWORD_ORDERS}"}
+      orders:
+        type: mssql
+        host: sql
+        database: Orders
+        password: "${MSSQL_PASSWORD_ORDERS}"
     storages:
-      minio: {type: minio, bucket: sql-backups, endpoint: "http://127.0.0.1:1", path: p/orders, access_key_id: "${MINIO_ACCESS_KEY}", secret_access_key: "${MINIO_SECRET_KEY}", keep: KEEP}
-      local: {type: local, path: "WORK/archives/orders", keep: 1}
+      minio:
+        type: minio
+        bucket: sql-backups
+        endpoint: "http://127.0.0.1:1"
+        path: p/orders
+        access_key_id: "${MINIO_ACCESS_KEY}"
+        secret_access_key: "${MINIO_SECRET_KEY}"
+        keep: KEEP
+      local:
+        type: local
+        path: "WORK/archives/orders"
+        keep: 1
 `, "WORK", work)
-	text = strings.ReplaceAll(text, "KEEP", map[bool]string{true: "2", false: "0"}[keep == 2])
+	text = strings.ReplaceAll(text, "KEEP", fmt.Sprint(keep))
 	values := map[string]string{"MSSQL_PASSWORD_ORDERS": secret, "MINIO_ACCESS_KEY": "backup-user", "MINIO_SECRET_KEY": "aB/c+d=e"}
 	expanded := gbconfig.Expand(text, func(n string) (string, bool) { v, ok := values[n]; return v, ok })
 	cfg, err := gbconfig.Parse(expanded.Text)
@@ -102,13 +124,17 @@ models:
 	}
 	repo, _ := filepath.Abs("../../../..")
 	r := &Runner{
-		Paths: Paths{Workdir: work, StateDir: filepath.Join(work, ".sqlserver-backup"), GoBackupDir: filepath.Join(work, ".gobackup"), TempDir: filepath.Join(work, "tmp"),
+		Paths: Paths{Workdir: work, StateDir: filepath.Join(work, ".sqlserver-backup"), GoBackupDir: filepath.Join(work, ".gobackup"),
 			LocalCopies: filepath.Join(work, "archives"), GoBackup: filepath.Join(repo, "tests", "doubles", "gobackup-double"), ShimDir: shimDir},
 		Config: cfg, ConfigText: text, ChildEnv: env, Redactor: redact.New(secret, "aB/c+d=e"),
 		Records: records.Store{Dir: filepath.Join(work, ".sqlserver-backup")}, Location: time.UTC, Host: "test",
-		Bucket:   func(gbconfig.Storage) (s3store.Bucket, error) { return bucket, nil },
+		Bucket: func(gbconfig.Storage) (s3store.Bucket, error) { return bucket, nil },
+		Capabilities: func(ctx context.Context, _ gbconfig.Storage, b s3store.Bucket) (claim.Capabilities, error) {
+			return claim.Discover(ctx, b, "p/orders/.agent/probe-"+claim.NewNonce(), true)
+		},
 		Versions: func() Versions { return Versions{GoBackup: "double", Agent: "test"} },
-		Log:      logx.New(lockedBuffer{mu, &buf}, "test"), KillGrace: 2 * time.Second,
+		Owner:    "shop/prod/orders", Retention: retention.Policy{KeepFailed: 1},
+		Log: logx.New(lockedBuffer{mu, &buf}, "test"), KillGrace: 2 * time.Second,
 	}
 	return &harness{dir: dir, bucket: bucket, runner: r, log: &buf, mu: mu}
 }
@@ -127,9 +153,43 @@ func (h *harness) withMode(mode string) *harness {
 func archives(t *testing.T, b *s3storetest.FakeBucket) []string {
 	var out []string
 	for _, k := range b.Keys() {
-		if strings.HasSuffix(k, ".tar") {
+		if strings.HasSuffix(k, ".tar") && !strings.Contains(k, "/.agent/") {
 			out = append(out, k)
 		}
+	}
+	return out
+}
+
+// oldVerified puts archives of earlier runs, each with a manifest (format 3), in the folder.
+func (h *harness) oldVerified(names ...string) {
+	for _, name := range names {
+		h.bucket.Put(context.Background(), "p/orders/"+name, []byte("old"), "")
+		m, _ := json.Marshal(catalog.Manifest{FormatVersion: 3, Archive: catalog.ManifestArchive{Key: "p/orders/" + name, Size: 3, SHA256: strings.Repeat("a", 64)}})
+		h.bucket.Put(context.Background(), "p/orders/"+name+catalog.ManifestSuffix, m, "")
+	}
+}
+
+// verified are the archives with a manifest.
+func verified(b *s3storetest.FakeBucket) []string {
+	var out []string
+	for _, k := range b.Keys() {
+		if strings.HasSuffix(k, ".tar"+catalog.ManifestSuffix) {
+			out = append(out, strings.TrimSuffix(k, catalog.ManifestSuffix))
+		}
+	}
+	return out
+}
+
+// runs runs the model n times, a second apart (archive names have one-second resolution).
+func (h *harness) runs(t *testing.T, n int, mode string) []Result {
+	t.Helper()
+	var out []Result
+	for i := 0; i < n; i++ {
+		env := h.runner.ChildEnv
+		h.runner.ChildEnv = append(append([]string{}, env...), "GOBACKUP_DOUBLE_MODE="+mode)
+		out = append(out, h.runner.Run(context.Background(), "orders", "schedule", false))
+		h.runner.ChildEnv = env
+		time.Sleep(1100 * time.Millisecond)
 	}
 	return out
 }
@@ -157,7 +217,7 @@ func TestARunIsVerifiedByETagWithoutReadingTheArchiveBackAndGetsAManifest(t *tes
 	if record.LastSuccess == nil || record.LastRun.Outcome != records.Succeeded || record.Counts["succeeded"] != 1 {
 		t.Fatalf("record %+v", record)
 	}
-	if entries, _ := os.ReadDir(filepath.Join(h.runner.Paths.StateDir, "runs")); len(entries) != 0 {
+	if entries, _ := os.ReadDir(h.runner.Paths.Runs("orders")); len(entries) != 0 {
 		t.Fatalf("the run's folder (config copy, archive link) must be removed: %v", entries)
 	}
 }
@@ -171,8 +231,8 @@ func TestAFailedExportIsRecordedWithGoBackupsOwnCauseAndNoSecret(t *testing.T) {
 	if strings.Contains(h.output(), secret) || !strings.Contains(h.output(), "/SourcePassword:"+redact.Placeholder) {
 		t.Fatalf("GoBackup's output must be passed on with the password redacted:\n%s", h.output())
 	}
-	if len(h.bucket.Keys()) != 0 {
-		t.Fatalf("no manifest for a failed run: %v", h.bucket.Keys())
+	if len(verified(h.bucket)) != 0 || len(archives(t, h.bucket)) != 0 {
+		t.Fatalf("no archive and no manifest for a failed export: %v", h.bucket.Keys())
 	}
 }
 
@@ -275,37 +335,225 @@ func TestAStoppedRunIsRecordedInterrupted(t *testing.T) {
 	}
 }
 
-func TestUntrackedArchivesAreReportedAndPrunedOnlyWhenAskedTo(t *testing.T) {
-	for _, prune := range []bool{false, true} {
-		h := newHarness(t, 2)
-		h.runner.PruneUntracked = prune
-		for _, old := range []string{"2020.01.01.02.00.00.tar", "2020.01.02.02.00.00.tar", "2020.01.03.02.00.00.tar"} {
-			h.bucket.Put(context.Background(), "p/orders/"+old, []byte("old"), "")
+func TestGoBackupGetsAConfigThatNeverPrunesAndStagesInTheModelsOwnFolder(t *testing.T) {
+	h := newHarness(t, 2)
+	copied := filepath.Join(h.dir, "seen.yml")
+	h.runner.ChildEnv = append(h.runner.ChildEnv, "GOBACKUP_DOUBLE_CONFIG="+copied)
+	if result := h.runner.Run(context.Background(), "orders", "once", true); result.Outcome != records.Succeeded {
+		t.Fatalf("%+v\n%s", result, h.output())
+	}
+	data, _ := os.ReadFile(copied)
+	text := string(data)
+	if strings.Count(text, "keep: 0") != 2 || strings.Contains(text, "keep: 2") || strings.Contains(text, "keep: 1\n") {
+		t.Fatalf("GoBackup would prune (keep must be 0 in every storage):\n%s", text)
+	}
+	if !strings.Contains(text, `workdir: "`+h.runner.Paths.Staging("orders")+`"`) || !strings.Contains(text, `"${MSSQL_PASSWORD_ORDERS}"`) {
+		t.Fatalf("the run's config must stage in the model's folder and keep the env references:\n%s", text)
+	}
+}
+
+func TestRunsThatFailAfterTheUploadKeepPlusOneTimesNeverDeleteTheVerifiedArchives(t *testing.T) {
+	h := newHarness(t, 2)
+	for _, r := range h.runs(t, 2, "ok") {
+		if r.Outcome != records.Succeeded {
+			t.Fatalf("%+v\n%s", r, h.output())
 		}
-		result := h.runner.Run(context.Background(), "orders", "once", true)
-		record, _ := h.runner.Records.Read("orders")
-		if result.Outcome != records.Succeeded || len(record.Untracked) != 1 || len(record.Untracked[0].Beyond) != 2 {
-			t.Fatalf("prune=%v: %+v %+v", prune, result, record.Untracked)
+	}
+	kept := verified(h.bucket)
+	// keep + 1 runs that upload bytes that are not the archive (GoBackup's own keep
+	// pruned one verified archive for each of them).
+	for _, r := range h.runs(t, 3, "corrupt") {
+		if r.Outcome != records.Failed || r.Run.Archive != nil {
+			t.Fatalf("%+v", r)
 		}
-		left := len(archives(t, h.bucket))
-		if (prune && left != 2) || (!prune && left != 4) {
-			t.Fatalf("prune=%v: %d archives left: %v", prune, left, h.bucket.Keys())
+	}
+	for _, k := range kept {
+		if _, err := os.Stat(filepath.Join(h.bucket.Dir, filepath.FromSlash(k))); err != nil {
+			t.Fatalf("a verified archive was deleted after runs that failed after the upload: %s\n%v", k, h.bucket.Keys())
+		}
+	}
+	if n := len(archives(t, h.bucket)); n != 5 {
+		t.Fatalf("%d archives; want all 5 (nothing is deleted before a newer verified archive exists): %v", n, h.bucket.Keys())
+	}
+	// The next verified run applies the policy: the newest 2 verified and 1 failed run stay.
+	if r := h.runs(t, 1, "ok")[0]; r.Outcome != records.Succeeded {
+		t.Fatalf("%+v", r)
+	}
+	if v, all := verified(h.bucket), archives(t, h.bucket); len(v) != 2 || len(all) != 3 || v[0] != kept[1] {
+		t.Fatalf("verified %v of %v; want %s and the new one, and the newest failed run's upload", v, all, kept[1])
+	}
+}
+
+func TestAFailureAfterAVerifiedUploadLeavesARestorableArchiveAndSaysBoth(t *testing.T) {
+	h := newHarness(t, 2)
+	r := h.runs(t, 1, "local-error")[0]
+	if r.Outcome != records.Failed || !strings.Contains(r.Cause, "Storage errors") || !strings.Contains(r.Cause, "verified all the same") || r.Run.Archive == nil {
+		t.Fatalf("%+v", r)
+	}
+	record, _ := h.runner.Records.Read("orders")
+	if record.LastVerified == nil || record.LastSuccess != nil {
+		t.Fatalf("the run is not a success, but its archive is verified: %+v", record)
+	}
+}
+
+func TestRetentionKeepsTheNewestKeepVerifiedArchivesAndLogsEachDeletionWithItsReason(t *testing.T) {
+	h := newHarness(t, 2)
+	// A failed run's upload (no manifest) and two old verified archives.
+	h.oldVerified("2020.01.01.02.00.00.tar", "2020.01.02.02.00.00.tar")
+	h.bucket.Put(context.Background(), "p/orders/2020.01.03.02.00.00.tar", []byte("failed run"), "")
+	result := h.runs(t, 1, "ok")[0]
+	if result.Outcome != records.Succeeded || len(result.Run.Retention) != 1 {
+		t.Fatalf("%+v\n%s", result, h.output())
+	}
+	got := archives(t, h.bucket)
+	if len(got) != 3 || got[0] != "p/orders/2020.01.02.02.00.00.tar" || got[1] != "p/orders/2020.01.03.02.00.00.tar" {
+		t.Fatalf("kept %v; want the newest 2 verified and the newest failed run (keepFailed 1)", got)
+	}
+	removed := result.Run.Retention[0].Removed
+	if len(removed) != 1 || removed[0].Name != "2020.01.01.02.00.00.tar" || !strings.Contains(removed[0].Reason, "older than the newest 2") {
+		t.Fatalf("removed %+v", removed)
+	}
+	if !strings.Contains(h.output(), "retention deleted s3://sql-backups/p/orders/2020.01.01.02.00.00.tar: verified, but older than the newest 2") {
+		t.Fatalf("the deletion is not logged with its reason:\n%s", h.output())
+	}
+	if _, err := os.Stat(filepath.Join(h.bucket.Dir, "p/orders/2020.01.01.02.00.00.tar"+catalog.ManifestSuffix)); err == nil {
+		t.Fatal("the deleted archive's manifest stayed")
+	}
+}
+
+func TestWhenTheBucketFailsDuringRetentionNothingIsDeletedAndTheRunSaysSo(t *testing.T) {
+	for _, failing := range []string{"LIST =p/orders/", "GET p/orders/2020"} {
+		h := newHarness(t, 1)
+		h.oldVerified("2020.01.01.02.00.00.tar", "2020.01.02.02.00.00.tar")
+		h.bucket.FailOn[failing] = errors.New("503 Service Unavailable")
+		result := h.runs(t, 1, "ok")[0]
+		if result.Outcome != records.Succeeded || len(result.Run.Retention) != 1 || !strings.Contains(result.Run.Retention[0].Problem, "nothing deleted") {
+			t.Fatalf("%s: %+v", failing, result)
+		}
+		if n := len(archives(t, h.bucket)); n != 3 {
+			t.Fatalf("%s: %d archives left, want all 3: %v", failing, n, h.bucket.Keys())
 		}
 	}
 }
 
-func TestAnUnreadableRetentionStateIsSeededFromTheBucketListing(t *testing.T) {
+func TestASecondDeploymentInTheFolderIsRefusedBeforeItUploadsAnything(t *testing.T) {
 	h := newHarness(t, 2)
-	h.bucket.Put(context.Background(), "p/orders/2020.01.01.02.00.00.tar", []byte("old"), "")
-	h.bucket.Put(context.Background(), "p/orders/.gobackup-state/orders_minio.json", []byte("[]"), "")
-	h.bucket.FailOn["GET p/orders/.gobackup-state/"] = errors.New("AccessDenied")
-	result := h.runner.Run(context.Background(), "orders", "once", true)
-	if result.Outcome != records.Succeeded || len(result.Run.Warnings) != 1 || !strings.Contains(result.Run.Warnings[0], "seeded from the bucket's 1 archive") {
-		t.Fatalf("got %+v", result)
+	if r := h.runs(t, 1, "ok")[0]; r.Outcome != records.Succeeded {
+		t.Fatalf("%+v", r)
 	}
-	data, _ := os.ReadFile(LocalStateFile(h.runner.Paths.GoBackupDir, "orders", "minio"))
-	var state []statePackage
-	if json.Unmarshal(data, &state) != nil || len(state) != 1 || state[0].FileKey != "2020.01.01.02.00.00.tar" {
-		t.Fatalf("local state %s", data)
+	before := archives(t, h.bucket)
+	h.runner.Owner = "shop/dev/orders"
+	r := h.runs(t, 1, "ok")[0]
+	if r.Outcome != records.Failed || !strings.Contains(r.Cause, `belongs to deployment "shop/prod/orders"`) || !strings.Contains(r.Cause, "storage.takeOverFrom") {
+		t.Fatalf("%+v", r)
+	}
+	if after := archives(t, h.bucket); len(after) != len(before) {
+		t.Fatalf("the foreign deployment uploaded: %v -> %v", before, after)
+	}
+	h.runner.TakeOverFrom = "shop/prod/orders"
+	if r := h.runs(t, 1, "ok")[0]; r.Outcome != records.Succeeded {
+		t.Fatalf("a deliberate takeover failed: %+v", r)
+	}
+}
+
+func TestALeaseHeldByAnotherHostSkipsAScheduledTickAndOnceWaitsForIt(t *testing.T) {
+	h := newHarness(t, 2)
+	other, err := lease.Acquire(context.Background(), h.bucket, lease.Holder{Host: "other-host", RunID: "elsewhere", Trigger: "schedule"},
+		lease.Options{Folder: "p/orders/", Caps: claim.Capabilities{ConditionalWrites: claim.Honoured}, TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := h.runner.Run(context.Background(), "orders", "schedule", false)
+	if tick.Outcome != records.Skipped || !strings.Contains(tick.Cause, "other-host") {
+		t.Fatalf("%+v", tick)
+	}
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		other.Release()
+	}()
+	start := time.Now()
+	once := h.runner.Run(context.Background(), "orders", "once", true)
+	if once.Outcome != records.Succeeded || time.Since(start) < time.Second {
+		t.Fatalf("once did not wait for the lease: %+v after %s", once, time.Since(start))
+	}
+	current, ok, _ := lease.Current(context.Background(), h.bucket, "p/orders/")
+	if !ok || !current.Released {
+		t.Fatalf("the run's lease is not released: %+v", current)
+	}
+}
+
+func TestLeftoversOfAKilledRunAreRemovedBeforeTheNextRunAndItsUploadAborted(t *testing.T) {
+	h := newHarness(t, 2)
+	left := filepath.Join(h.runner.Paths.Staging("orders"), "1764813600000000000", "orders", "mssql", "orders")
+	os.MkdirAll(left, 0o700)
+	os.WriteFile(filepath.Join(left, "Orders.bacpac"), bytes.Repeat([]byte("x"), 1<<20), 0o600)
+	oldLayout := filepath.Join(h.runner.Paths.Workdir, "1764813600000000001")
+	os.MkdirAll(oldLayout, 0o700)
+	h.bucket.PendingUploads = []s3store.Upload{{Key: "p/orders/2026.12.04.02.00.00.tar", UploadID: "u1"}, {Key: "p/other/x.tar", UploadID: "u2"}}
+	if r := h.runs(t, 1, "ok")[0]; r.Outcome != records.Succeeded {
+		t.Fatalf("%+v", r)
+	}
+	for _, gone := range []string{left, oldLayout} {
+		if _, err := os.Stat(gone); err == nil {
+			t.Fatalf("%s is still there", gone)
+		}
+	}
+	if len(h.bucket.PendingUploads) != 1 || h.bucket.PendingUploads[0].UploadID != "u2" {
+		t.Fatalf("the model's incomplete upload (only it) must be aborted: %+v", h.bucket.PendingUploads)
+	}
+	if !strings.Contains(h.output(), "1.0 MiB freed") {
+		t.Fatalf("what was freed is not logged:\n%s", h.output())
+	}
+}
+
+func TestAnErrorGoBackupLogsWhileExitingZeroFailsTheRun(t *testing.T) {
+	h := newHarness(t, 2)
+	r := h.runs(t, 1, "exit0-error")[0]
+	if r.Outcome != records.Failed || !strings.Contains(r.Cause, "GoBackup logged an error and exited 0: Cleanup temp dir") {
+		t.Fatalf("%+v", r)
+	}
+	if len(verified(h.bucket)) != 1 {
+		t.Fatal("the archive reached the bucket exactly: it is verified and restorable all the same")
+	}
+}
+
+func TestAStorageGoBackupSkippedAfterARecoveredPanicFailsTheRun(t *testing.T) {
+	h := newHarness(t, 2)
+	r := h.runs(t, 1, "no-local-copy")[0]
+	if r.Outcome != records.Failed || !strings.Contains(r.Cause, "GoBackup did not write the local copy") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestALongLineIsRedactedBeforeItIsCut(t *testing.T) {
+	h := newHarness(t, 2)
+	// The secret straddles the 64 KiB cut: cut first, then redacted, its head would show.
+	line := strings.Repeat("x", maxLine-4) + secret + strings.Repeat("y", 100) + "\n"
+	out := &Output{}
+	h.runner.forward(strings.NewReader(line), out, h.runner.Log)
+	if strings.Contains(h.output(), secret[:4]) || !strings.Contains(h.output(), "[line cut]") {
+		t.Fatalf("a secret's start leaked at the cut:\n%s", h.output()[len(h.output())-200:])
+	}
+}
+
+func TestALeaseLeftByAKilledRunOnTheSameVolumeIsTakenOverAtOnce(t *testing.T) {
+	h := newHarness(t, 2)
+	h.runner.VolumeID = "volume-1"
+	// A run from this volume was killed: its lease still looks live, but nobody holds the volume's lock.
+	if _, err := lease.Acquire(context.Background(), h.bucket, lease.Holder{Host: "old-container", RunID: "killed", Volume: "volume-1"},
+		lease.Options{Folder: "p/orders/", Caps: claim.Capabilities{ConditionalWrites: claim.Honoured}, TTL: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if r := h.runner.Run(context.Background(), "orders", "schedule", false); r.Outcome != records.Succeeded || time.Since(start) > 20*time.Second {
+		t.Fatalf("%+v after %s", r, time.Since(start))
+	}
+	// Another volume's live lease is respected.
+	if _, err := lease.Acquire(context.Background(), h.bucket, lease.Holder{Host: "other-host", RunID: "live", Volume: "volume-2"},
+		lease.Options{Folder: "p/orders/", Caps: claim.Capabilities{ConditionalWrites: claim.Honoured}, TTL: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.runner.Run(context.Background(), "orders", "schedule", false); r.Outcome != records.Skipped {
+		t.Fatalf("%+v", r)
 	}
 }

@@ -19,7 +19,11 @@ const (
 )
 
 // VerificationError says the bucket does not hold the archive this run made.
-type VerificationError struct{ Reason string }
+type VerificationError struct {
+	Reason string
+	// Missing: there is no object at all (the upload never completed).
+	Missing bool
+}
 
 func (e *VerificationError) Error() string { return e.Reason }
 
@@ -27,34 +31,35 @@ func (e *VerificationError) Error() string { return e.Reason }
 // computed from, without reading them again where the server allows: its size, and
 // its ETag against the one computed from the same bytes with GoBackup's part size.
 // Where the ETag says nothing about the content (SSE-KMS, some gateways) or differs
-// from S3's scheme, it reads the object back once and compares SHA-256.
-func Verify(ctx context.Context, bucket s3store.Bucket, key string, local digest.Digest) (string, error) {
+// from S3's scheme, it reads the object back once and compares SHA-256. It also
+// returns the bucket's ETag of the object, for the manifest.
+func Verify(ctx context.Context, bucket s3store.Bucket, key string, local digest.Digest) (string, string, error) {
 	where := fmt.Sprintf("s3://%s/%s", bucket.Bucket(), key)
 	head, err := bucket.Head(ctx, key)
 	if errors.Is(err, s3store.ErrNotFound) {
-		return "", &VerificationError{Reason: fmt.Sprintf("GoBackup reported success, but the archive is not in the bucket at %s", where)}
+		return "", "", &VerificationError{Reason: fmt.Sprintf("GoBackup reported success, but the archive is not in the bucket at %s", where), Missing: true}
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if head.Size != local.Size {
-		return "", &VerificationError{Reason: fmt.Sprintf("%s holds %d bytes, the archive GoBackup made has %d", where, head.Size, local.Size)}
+		return "", "", &VerificationError{Reason: fmt.Sprintf("%s holds %d bytes, the archive GoBackup made has %d", where, head.Size, local.Size)}
 	}
 	if digest.ETagComparable(head.ETag) && head.ETag == local.ETag {
-		return ByETag, nil
+		return ByETag, head.ETag, nil
 	}
 	body, _, err := bucket.Get(ctx, key)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer body.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, body)
 	if err != nil {
-		return "", fmt.Errorf("reading %s back: %w", where, err)
+		return "", "", fmt.Errorf("reading %s back: %w", where, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != local.Size || sum != local.SHA256 {
-		return "", &VerificationError{Reason: fmt.Sprintf("%s does not hold the bytes GoBackup archived: read back %d bytes with SHA-256 %s, the archive has %d bytes with %s", where, n, sum, local.Size, local.SHA256)}
+		return "", "", &VerificationError{Reason: fmt.Sprintf("%s does not hold the bytes GoBackup archived: read back %d bytes with SHA-256 %s, the archive has %d bytes with %s", where, n, sum, local.Size, local.SHA256)}
 	}
-	return ByDownload, nil
+	return ByDownload, head.ETag, nil
 }

@@ -32,6 +32,10 @@ type Manifest struct {
 	StartedAt     string          `json:"startedAt"`
 	FinishedAt    string          `json:"finishedAt"`
 	Host          string          `json:"host"`
+	// Owner is the deployment that made the archive (format 4).
+	Owner string `json:"owner,omitempty"`
+	// Source is the SQL Server database it was exported from: mssql://host:port/database (format 4).
+	Source string `json:"source,omitempty"`
 }
 
 // ManifestArchive is the archive a manifest vouches for.
@@ -46,10 +50,13 @@ type ManifestArchive struct {
 	VerifiedBy string `json:"verifiedBy,omitempty"`
 	// VerifiedFrom is format 2's name for VerifiedBy.
 	VerifiedFrom string `json:"verifiedFrom,omitempty"`
+	// ObjectETag is the ETag the bucket gave the verified object (format 4): a listing
+	// showing another one means the object was replaced since.
+	ObjectETag string `json:"objectEtag,omitempty"`
 }
 
-// CurrentFormat is the manifest format this agent writes (restore reads 2 and 3).
-const CurrentFormat = 3
+// CurrentFormat is the manifest format this agent writes (restore reads 2 to 4).
+const CurrentFormat = 4
 
 // ParseManifest reads a manifest of a format restore understands.
 func ParseManifest(data []byte) (Manifest, error) {
@@ -57,8 +64,8 @@ func ParseManifest(data []byte) (Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return Manifest{}, fmt.Errorf("not a manifest: %v", err)
 	}
-	if m.FormatVersion != 2 && m.FormatVersion != CurrentFormat {
-		return Manifest{}, fmt.Errorf("manifest format %d is not one this agent reads (2 or %d)", m.FormatVersion, CurrentFormat)
+	if m.FormatVersion < 2 || m.FormatVersion > CurrentFormat {
+		return Manifest{}, fmt.Errorf("manifest format %d is not one this agent reads (2 to %d)", m.FormatVersion, CurrentFormat)
 	}
 	if len(m.Archive.SHA256) != 64 {
 		return Manifest{}, fmt.Errorf("manifest has no SHA-256")
@@ -76,6 +83,12 @@ type Entry struct {
 	// time zone), else the object's last modification.
 	Time     time.Time
 	Manifest bool
+	// Verified (after Inspect): the manifest is readable and the object still matches it.
+	Verified bool
+	// Problem (after Inspect): why it is not verified.
+	Problem string
+	// Vouch (after Inspect): the parsed manifest, when readable.
+	Vouch *Manifest
 }
 
 // Folder is one model's archives in one bucket.
@@ -153,4 +166,57 @@ func (f Folder) Newest() (Entry, bool) {
 		return Entry{}, false
 	}
 	return f.Archives[len(f.Archives)-1], true
+}
+
+// Inspect reads the manifest of every archive that has one and marks an archive
+// verified when its object still matches it: the same size, and the same ETag where
+// the manifest knows the bucket's (format 4, or verified by ETag). An archive that was
+// replaced or truncated after verification is no longer verified.
+func (f *Folder) Inspect(ctx context.Context, store s3store.Bucket) error {
+	for i := range f.Archives {
+		e := &f.Archives[i]
+		if !e.Manifest {
+			e.Problem = "it has no manifest (its run was not verified)"
+			continue
+		}
+		data, err := store.ReadAll(ctx, e.Key+ManifestSuffix)
+		if err != nil {
+			return fmt.Errorf("reading the manifest of %s: %w", e.Key, err)
+		}
+		m, err := ParseManifest(data)
+		if err != nil {
+			e.Problem = "its manifest is unreadable: " + err.Error()
+			continue
+		}
+		e.Vouch = &m
+		e.Problem = Mismatch(m, e.Size, e.ETag)
+		e.Verified = e.Problem == ""
+	}
+	return nil
+}
+
+// Mismatch says how an object (its size and ETag as the bucket reports them) differs
+// from what its manifest verified, or "" when it matches.
+func Mismatch(m Manifest, size int64, etag string) string {
+	if size != m.Archive.Size {
+		return fmt.Sprintf("the object changed after it was verified: it holds %d bytes, the manifest verified %d", size, m.Archive.Size)
+	}
+	known := m.Archive.ObjectETag
+	if known == "" && m.Archive.VerifiedBy == "etag" {
+		known = m.Archive.ETag
+	}
+	if known != "" && etag != "" && etag != known {
+		return fmt.Sprintf("the object changed after it was verified: its ETag is %s, the verified object's was %s", etag, known)
+	}
+	return ""
+}
+
+// NewestVerified is the newest verified archive (after Inspect), or false.
+func (f Folder) NewestVerified() (Entry, bool) {
+	for i := len(f.Archives) - 1; i >= 0; i-- {
+		if f.Archives[i].Verified {
+			return f.Archives[i], true
+		}
+	}
+	return Entry{}, false
 }

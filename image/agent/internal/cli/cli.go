@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 )
@@ -36,6 +41,13 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		mode = lookupOr(src, "RUN_MODE", "daemon")
 	}
 	switch mode {
+	case "daemon", "once", "first-backup", "restore":
+		// A reload or quit signal (docker kill -s HUP, a terminal's hangup) must never
+		// kill a backup or a restore halfway: only SIGTERM and SIGINT stop them, with grace.
+		// GoBackup and sqlpackage inherit the ignored dispositions.
+		signal.Ignore(syscall.SIGHUP, syscall.SIGQUIT)
+	}
+	switch mode {
 	case "daemon", "once", "check", "first-backup":
 		d, err := Prepare(src, environ, mode == "daemon")
 		if err != nil {
@@ -50,6 +62,9 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 			}
 			return 2
 		}
+		for _, ignored := range d.Settings.Ignored {
+			log.Warn("%s is set but no longer used", ignored)
+		}
 		switch mode {
 		case "daemon":
 			return daemon(d, log)
@@ -61,13 +76,17 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 				return 1
 			}
 			log.Info("configuration is valid: %d model(s) from %s", len(d.Config.Models), d.Source)
-			return 0
+			return d.checkBuckets(log)
 		}
 	case "status", "health":
 		s, err := LoadSettings(src)
 		if err != nil {
 			fmt.Fprintln(stdout, "unhealthy:", err)
 			return 1
+		}
+		if mode == "status" {
+			// An operator asked: look at the bucket now (the health check reads the daemon's findings).
+			auditNow(src, environ)
 		}
 		return statusCommand(s, stdout, mode == "health")
 	case "list":
@@ -112,3 +131,47 @@ func renderCommand(src env.Source, stdout, stderr io.Writer) int {
 
 // Environ is the process environment as a Source and a list.
 func Environ() (env.Source, []string) { return env.OS{}, os.Environ() }
+
+// auditNow checks the newest verified archive of every model in the bucket, when the
+// environment holds the deployment's config (as in its container).
+func auditNow(src env.Source, environ []string) {
+	d, err := Prepare(src, environ, false)
+	if err != nil {
+		return
+	}
+	runner := d.Runner(logx.New(io.Discard, "audit"))
+	for _, m := range d.Config.Models {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		runner.Audit(ctx, m.Name)
+		cancel()
+	}
+}
+
+// checkBuckets probes every S3 storage once (If-None-Match, versioning) and says how
+// the run lease, the folder's owner record and restore claims hold there.
+func (d *Deployment) checkBuckets(log *logx.Logger) int {
+	runner := d.Runner(log)
+	code := 0
+	for _, m := range d.Config.Models {
+		for _, storage := range m.S3Storages() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			bucket, err := runner.Bucket(storage)
+			if err == nil {
+				var caps claim.Capabilities
+				if caps, err = d.capabilities(ctx, storage, bucket); err == nil {
+					level := log.Info
+					if !caps.Exclusive() {
+						level = log.Warn
+					}
+					level("model %s: s3://%s/%s: %s", m.Name, bucket.Bucket(), storage.Folder(), caps.Describe())
+				}
+			}
+			cancel()
+			if err != nil {
+				log.Error("model %s: storage %s: %v", m.Name, storage.Name, err)
+				code = 1
+			}
+		}
+	}
+	return code
+}

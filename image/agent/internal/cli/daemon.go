@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/metrics"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/records"
@@ -76,6 +77,26 @@ func daemon(d *Deployment, log *logx.Logger) int {
 			}
 		}()
 	}
+	// The newest verified archive of each model is checked now and then: one deleted or
+	// replaced in the bucket turns the model unhealthy without waiting for a run.
+	go func() {
+		ticker := time.NewTicker(d.Settings.AuditEvery)
+		defer ticker.Stop()
+		for {
+			for _, m := range d.Config.Models {
+				if !lock.Held(d.Records.LockFile(m.Name)) {
+					ctx, cancel := context.WithTimeout(stop, time.Minute)
+					runner.Audit(ctx, m.Name)
+					cancel()
+				}
+			}
+			select {
+			case <-stop.Done():
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
 	if d.Settings.BackupOnStart {
 		scheduler.Go(func() {
 			for _, m := range d.Config.Models {

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/gbconfig"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/records"
@@ -35,6 +37,12 @@ type Deployment struct {
 	CABundle string
 	Records  records.Store
 	Specs    map[string]schedule.Spec
+
+	// VolumeID: the workdir volume's id (set by Ready).
+	VolumeID string
+
+	probeMu sync.Mutex
+	probes  map[string]probed
 }
 
 // ConfigError lists everything wrong with a configuration, each with what to do.
@@ -189,11 +197,22 @@ func (d *Deployment) Ready(mode string) error {
 		d.CABundle = bundle
 	}
 	baseline := filepath.Join(s.StateDir, "volume.json")
-	if _, err := os.Stat(baseline); errors.Is(err, os.ErrNotExist) {
-		if err := records.WriteJSON(baseline, Volume{FirstUsedAt: time.Now().UTC()}); err != nil {
+	var volume Volume
+	if err := records.ReadJSON(baseline, &volume); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if volume.FirstUsedAt.IsZero() || volume.ID == "" {
+		if volume.FirstUsedAt.IsZero() {
+			volume.FirstUsedAt = time.Now().UTC()
+		}
+		if volume.ID == "" {
+			volume.ID = claim.NewNonce()
+		}
+		if err := records.WriteJSON(baseline, volume); err != nil {
 			return err
 		}
 	}
+	d.VolumeID = volume.ID
 	models := make([]string, 0, len(d.Config.Models))
 	for _, m := range d.Config.Models {
 		models = append(models, m.Name)
@@ -202,9 +221,12 @@ func (d *Deployment) Ready(mode string) error {
 	return records.WriteJSON(filepath.Join(s.StateDir, "deployment.json"), DeploymentFile{Models: models, Mode: mode, MaxAgeSeconds: int(s.MaxAge.Seconds()), SettleSeconds: int(s.Settle.Seconds()), Source: d.Source, TZ: s.TZ})
 }
 
-// Volume is the workdir volume's first use: the health clock's baseline, kept across restarts.
+// Volume is the workdir volume's identity and first use (the health clock's baseline),
+// kept across restarts.
 type Volume struct {
 	FirstUsedAt time.Time `json:"firstUsedAt"`
+	// ID tells a lease taken from this volume from one taken elsewhere.
+	ID string `json:"id,omitempty"`
 }
 
 // DeploymentFile tells `status` and the health check what this deployment runs.

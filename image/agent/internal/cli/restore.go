@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/backup"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
@@ -35,8 +36,13 @@ func restorer(src env.Source, log *logx.Logger) (*restore.Restorer, error) {
 		return nil, err
 	}
 	password, _, _ := env.Get(src, "RESTORE_TARGET_PASSWORD")
+	policy := settings.Retention
+	if policy.Keep <= 0 {
+		policy.Keep = backup.DefaultKeep
+	}
+	policy.Location = tz
 	return &restore.Restorer{Location: location, Bucket: bucket, TZ: tz, Workdir: settings.Workdir, Sqlpackage: lookupOr(src, "SQLPACKAGE_BIN", "sqlpackage"),
-		Redactor: redact.New(location.SecretAccessKey, password), Log: log, Host: hostname()}, nil
+		Redactor: redact.New(location.SecretAccessKey, password), Log: log, Host: hostname(), Policy: policy}, nil
 }
 
 func listCommand(src env.Source, log *logx.Logger, out io.Writer) int {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/backup"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/gbconfig"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
@@ -32,11 +33,13 @@ func (d *Deployment) Runner(log *logx.Logger) *backup.Runner {
 	buckets := map[string]s3store.Bucket{}
 	return &backup.Runner{
 		Paths: backup.Paths{
-			Workdir: s.Workdir, StateDir: s.StateDir, GoBackupDir: s.GoBackupDir, TempDir: filepath.Join(s.Workdir, "tmp"),
+			Workdir: s.Workdir, StateDir: s.StateDir, GoBackupDir: s.GoBackupDir,
 			LocalCopies: filepath.Join(s.Workdir, "archives"), GoBackup: s.GoBackupBin, ShimDir: s.ShimDir, CABundle: d.CABundle,
 		},
 		Config: d.Config, ConfigText: d.Text, ChildEnv: d.ChildEnv, Redactor: d.Redactor, Records: d.Records, Location: d.Location,
-		Preflight: d.preflightTargets(), PruneUntracked: s.Prune, Host: host, Log: log,
+		Preflight: d.preflightTargets(), Host: host, Log: log,
+		Retention: s.Retention, LocalKeep: s.LocalKeep, Owner: s.DeploymentID, TakeOverFrom: s.TakeOverFrom, LeaseTTL: s.LeaseTTL, VolumeID: d.VolumeID,
+		Capabilities: d.capabilities,
 		Bucket: func(storage gbconfig.Storage) (s3store.Bucket, error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -58,6 +61,35 @@ func (d *Deployment) Runner(log *logx.Logger) *backup.Runner {
 			return backup.Versions{Sqlpackage: firstLine("sqlpackage", "/Version"), GoBackup: firstLine(s.GoBackupBin, "-v"), Agent: Version}
 		},
 	}
+}
+
+// capabilitiesFor is how long a probe of a bucket's capabilities is trusted.
+const capabilitiesFor = 24 * time.Hour
+
+type probed struct {
+	caps claim.Capabilities
+	at   time.Time
+}
+
+// capabilities learns how claims hold on a storage's bucket (versioning, and a probe
+// of If-None-Match), once a day per process, and records it in the folder for
+// restores, whose identity cannot delete a probe.
+func (d *Deployment) capabilities(ctx context.Context, storage gbconfig.Storage, bucket s3store.Bucket) (claim.Capabilities, error) {
+	d.probeMu.Lock()
+	defer d.probeMu.Unlock()
+	if p, ok := d.probes[storage.Name]; ok && time.Since(p.at) < capabilitiesFor {
+		return p.caps, nil
+	}
+	caps, err := claim.Discover(ctx, bucket, storage.Folder()+".agent/probe-"+claim.NewNonce()+".json", true)
+	if err != nil {
+		return claim.Capabilities{}, err
+	}
+	_ = claim.Record(ctx, bucket, storage.Folder(), caps)
+	if d.probes == nil {
+		d.probes = map[string]probed{}
+	}
+	d.probes[storage.Name] = probed{caps: caps, at: time.Now()}
+	return caps, nil
 }
 
 // firstLine is a program's first line of output (its version), or "" when it cannot run.

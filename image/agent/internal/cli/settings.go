@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/retention"
 )
 
 // Settings are the agent's own knobs, from its environment (see the README's image section).
@@ -25,10 +26,23 @@ type Settings struct {
 	Grace         time.Duration
 	Settle        time.Duration
 	Metrics       string
-	Prune         bool
 	Preflight     []string
 	SkipPreflight bool
 	BackupOnStart bool
+	// Retention: the policy applied after each verified run (Keep 0: the config's `keep`).
+	Retention retention.Policy
+	// LocalKeep: local copies kept per model (0: the config's local `keep`, else 2).
+	LocalKeep int
+	// DeploymentID owns the bucket folders this deployment backs up to ("" : the source database).
+	DeploymentID string
+	// TakeOverFrom: take a folder over from this deployment id, deliberately.
+	TakeOverFrom string
+	// LeaseTTL: the bucket lease's life without renewal.
+	LeaseTTL time.Duration
+	// AuditEvery: how often the daemon checks that each model's newest verified archive is intact.
+	AuditEvery time.Duration
+	// Ignored names variables that are set but no longer do anything, for a warning.
+	Ignored []string
 }
 
 // SettingsError is a variable with a value the agent cannot use.
@@ -96,7 +110,30 @@ func LoadSettings(src env.Source) (Settings, error) {
 	collect(err)
 	s.Settle, err = seconds(src, "HEALTH_SETTLE_SECONDS", 120, 0)
 	collect(err)
-	s.Prune, err = flag(src, "PRUNE_UNTRACKED")
+	if _, ok := src.Lookup("PRUNE_UNTRACKED"); ok {
+		s.Ignored = append(s.Ignored, "PRUNE_UNTRACKED (the agent's retention policy deletes what it removes, after verification; see BACKUP_KEEP*)")
+	}
+	count := func(name string) int {
+		text, _ := src.Lookup(name)
+		if text == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 0 {
+			collect(&SettingsError{name, fmt.Sprintf("must be a whole number, 0 or more (got %q)", text)})
+		}
+		return n
+	}
+	s.Retention = retention.Policy{Keep: count("BACKUP_KEEP"), Daily: count("BACKUP_KEEP_DAILY"), Weekly: count("BACKUP_KEEP_WEEKLY"), Monthly: count("BACKUP_KEEP_MONTHLY"), KeepFailed: 2}
+	if _, ok := src.Lookup("BACKUP_KEEP_FAILED"); ok {
+		s.Retention.KeepFailed = count("BACKUP_KEEP_FAILED")
+	}
+	s.LocalKeep = count("LOCAL_KEEP")
+	s.DeploymentID = lookupOr(src, "DEPLOYMENT_ID", "")
+	s.TakeOverFrom = lookupOr(src, "DEPLOYMENT_TAKE_OVER_FROM", "")
+	s.LeaseTTL, err = seconds(src, "LEASE_SECONDS", 300, 30)
+	collect(err)
+	s.AuditEvery, err = seconds(src, "AUDIT_INTERVAL_SECONDS", 900, 60)
 	collect(err)
 	s.SkipPreflight, err = flag(src, "SKIP_PREFLIGHT")
 	collect(err)

@@ -19,6 +19,12 @@ func (c Config) Problems(daemon bool) []string {
 		if p := ModelNameProblem(m.Name); p != "" {
 			add("%s: the model name %s", at, p)
 		}
+		if m.Compress != "tar" {
+			add("%s.compress_with.type: %q is not supported: restore reads plain tar archives, and a .bacpac is already a zip (gzip or zstd spend CPU for almost no size); use type: tar", at, m.Compress)
+		}
+		if m.CompressArgs {
+			add("%s.compress_with.args: is not supported: GoBackup passes it to tar before the archive name, so tar takes it for the archive and the upload fails; remove it", at)
+		}
 		if m.Encrypt != "" {
 			add("%s.encrypt_with: is not supported: the agent proves the uploaded archive is the one tar made, which an encrypted upload is not; encrypt the bucket instead (server-side encryption)", at)
 		}

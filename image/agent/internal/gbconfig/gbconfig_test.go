@@ -104,8 +104,11 @@ func TestRenderFromTheEnvironmentParsesBackToTheSameSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, _ := cfg.Model("main")
-	if m.Schedule.Cron != "0 2 * * *" || len(m.LocalStorages()) != 1 || m.LocalStorages()[0].Keep != 3 || m.S3Storages()[0].PathStyle || m.S3Storages()[0].Path != "backups/sqlserver/main" {
+	if m.Schedule.Cron != "0 2 * * *" || len(m.LocalStorages()) != 1 || m.S3Storages()[0].PathStyle || m.S3Storages()[0].Path != "backups/sqlserver/main" {
 		t.Fatalf("got %+v", m)
+	}
+	if strings.Contains(text, "keep") {
+		t.Fatalf("retention is the agent's (BACKUP_KEEP, LOCAL_KEEP): GoBackup must get no keep:\n%s", text)
 	}
 	if p := cfg.Problems(true); len(p) != 0 {
 		t.Fatalf("problems: %v", p)
@@ -121,6 +124,38 @@ func TestCheckNamesEveryBadVariable(t *testing.T) {
 	for _, want := range []string{"MSSQL_DATABASE is required", "MSSQL_HOST contains whitespace", "MINIO_ENDPOINT must be a URL", "MINIO_BUCKET must be 3-63", "MSSQL_PORT must be a port", "BACKUP_KEEP must be a whole number of at least 1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("missing %q in:\n%s", want, text)
+		}
+	}
+}
+
+func TestTheRunsConfigStagesInTheModelsFolderAndSetsEveryKeepToZero(t *testing.T) {
+	text := "# mounted\nworkdir: /data\nmodels:\n  orders:\n    storages:\n      s3: {type: s3, keep: 14, secret_access_key: \"${MINIO_SECRET_KEY}\"}\n      local:\n        type: local\n        Keep: 3\n"
+	out, err := RunConfig(text, "/data/staging/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(Expand(out, lookup(map[string]string{"MINIO_SECRET_KEY": "x"})).Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := cfg.Model("orders")
+	if cfg.Workdir != "/data/staging/orders" || m.Storages[0].Keep != 0 || m.Storages[1].Keep != 0 {
+		t.Fatalf("got %+v\n%s", cfg, out)
+	}
+	if !strings.Contains(out, `"${MINIO_SECRET_KEY}"`) || !strings.Contains(out, "# mounted") {
+		t.Fatalf("env references and comments must survive:\n%s", out)
+	}
+}
+
+func TestCheckRefusesCompressorsRestoreCannotReadAndCompressArgs(t *testing.T) {
+	for _, section := range []string{"compress_with: {type: tgz}", "compress_with: {type: tar, args: --zstd}"} {
+		cfg, err := Parse("workdir: /w\nmodels:\n  orders:\n    " + section + "\n    databases: {orders: {type: mssql}}\n    storages: {s3: {type: s3, bucket: b, access_key_id: k, secret_access_key: s}}\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems := strings.Join(cfg.Problems(false), "\n")
+		if !strings.Contains(problems, "compress_with") {
+			t.Errorf("%s passes check: %s", section, problems)
 		}
 	}
 }

@@ -14,6 +14,9 @@ type Model struct {
 	Schedule Schedule
 	// Compress is compress_with.type (GoBackup's default: tar).
 	Compress string
+	// CompressArgs is true when compress_with.args is set (GoBackup passes it to tar
+	// before the archive name, so tar takes it as the archive).
+	CompressArgs bool
 	// FilenameFormat is compress_with.filename_format, a Go time layout.
 	FilenameFormat string
 	// Encrypt is encrypt_with.type, empty when the archive is not encrypted.
@@ -56,7 +59,8 @@ type Storage struct {
 	MaxRetries      int
 	// Path is the key prefix (S3) or directory (local) archives go to.
 	Path string
-	// Keep is how many archives GoBackup's cycler keeps (0: all).
+	// Keep is the storage's `keep` as the config gives it (0: not set). GoBackup never
+	// sees it (RunConfig sets it to 0): it becomes the agent's retention policy.
 	Keep int
 }
 

@@ -55,6 +55,7 @@ func parseModel(name string, section map[string]any) (Model, error) {
 		if t := str(compress["type"]); t != "" {
 			m.Compress = t
 		}
+		_, m.CompressArgs = compress["args"]
 		if f := str(compress["filename_format"]); f != "" {
 			m.FilenameFormat = f
 		}

@@ -157,7 +157,9 @@ func plain(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value
 
 func envRef(name string) *yaml.Node { return quoted("${" + name + "}") }
 
-// Render writes the config for settings that passed Check (after WithDefaults).
+// Render writes the config for settings that passed Check (after WithDefaults). No
+// storage gets a `keep`: retention is the agent's (BACKUP_KEEP, LOCAL_KEEP), applied
+// after verification; GoBackup's own would prune before it.
 func (s EnvSettings) Render() (string, error) {
 	storages := []kv{{"minio", mapping(
 		kv{"type", plain("minio")},
@@ -170,13 +172,11 @@ func (s EnvSettings) Render() (string, error) {
 		kv{"force_path_style", plain(s.PathStyle)},
 		kv{"timeout", plain(s.TimeoutSeconds)},
 		kv{"max_retries", plain(s.MaxRetries)},
-		kv{"keep", plain(s.Keep)},
 	)}}
 	if s.LocalKeep != "0" {
 		storages = append(storages, kv{"local", mapping(
 			kv{"type", plain("local")},
 			kv{"path", quoted(strings.TrimSuffix(s.Workdir, "/") + "/archives/" + s.Name)},
-			kv{"keep", plain(s.LocalKeep)},
 		)})
 	}
 	model := mapping(

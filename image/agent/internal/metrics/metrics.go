@@ -30,7 +30,6 @@ var (
 	duration    = prometheus.NewDesc("sqlserver_backup_last_duration_seconds", "How long the model's last finished run took.", []string{"model"}, nil)
 	archiveSize = prometheus.NewDesc("sqlserver_backup_last_archive_size_bytes", "Size of the model's last verified archive.", []string{"model"}, nil)
 	runs        = prometheus.NewDesc("sqlserver_backup_runs_total", "Runs of the model by outcome, since the workdir volume was created (skipped: a tick found a run in progress).", []string{"model", "outcome"}, nil)
-	untracked   = prometheus.NewDesc("sqlserver_backup_untracked_archives", "Archives beyond keep that GoBackup no longer tracks and that nothing deletes.", []string{"model"}, nil)
 	healthy     = prometheus.NewDesc("sqlserver_backup_healthy", "1 when the model is healthy as the health check sees it, else 0.", []string{"model"}, nil)
 )
 
@@ -41,7 +40,7 @@ type Collector struct {
 
 // Describe implements prometheus.Collector.
 func (c Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, untracked, healthy} {
+	for _, d := range []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, healthy} {
 		ch <- d
 	}
 }
@@ -79,11 +78,6 @@ func (c Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, outcome := range []records.Outcome{records.Succeeded, records.Failed, records.Interrupted, records.Skipped} {
 			ch <- prometheus.MustNewConstMetric(runs, prometheus.CounterValue, float64(s.Record.Counts[string(outcome)]), model, string(outcome))
 		}
-		n := 0
-		for _, u := range s.Record.Untracked {
-			n += len(u.Beyond) - len(u.Pruned)
-		}
-		gauge(untracked, float64(n))
 		h := 0.0
 		if s.Verdict.Healthy {
 			h = 1

@@ -78,10 +78,18 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 			v.Text += fmt.Sprintf(" (a backup is running since %s)", stamp(last.StartedAt))
 		}
 	}
-	for _, u := range m.Untracked {
-		if len(u.Beyond) > len(u.Pruned) {
-			v.Warnings = append(v.Warnings, fmt.Sprintf("%d archive(s) in %s are beyond keep: %d and no longer tracked by GoBackup's retention, so they are never deleted: %s (set PRUNE_UNTRACKED=true, or storage.pruneUntracked, to delete them)",
-				len(u.Beyond)-len(u.Pruned), u.Location, u.Keep, strings.Join(u.Beyond, ", ")))
+	if a := m.Audit; a != nil && a.Problem != "" && v.Healthy && (m.LastVerified == nil || m.LastVerified.FinishedAt == nil || !m.LastVerified.FinishedAt.After(a.CheckedAt)) {
+		v.Healthy = false
+		v.Text = fmt.Sprintf("unhealthy: %s: the newest verified backup is no longer intact (checked %s): %s; restore picks the newest intact one, and the next successful backup clears this", prefix, stamp(a.CheckedAt), a.Problem)
+	}
+	if a := m.Audit; a != nil && a.Error != "" {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("could not check the newest verified backup %s at %s: %s", a.Archive, stamp(a.CheckedAt), a.Error))
+	}
+	if last != nil {
+		for _, r := range last.Retention {
+			if r.Problem != "" {
+				v.Warnings = append(v.Warnings, fmt.Sprintf("retention in %s: %s", r.Location, r.Problem))
+			}
 		}
 	}
 	if m.LastSkip != nil && clock.Now.Sub(m.LastSkip.At) < 24*time.Hour {

@@ -35,6 +35,8 @@ type Archive struct {
 	SHA256     string   `json:"sha256"`
 	ETag       string   `json:"etag"`
 	VerifiedBy string   `json:"verifiedBy"`
+	// ObjectETag is the bucket's ETag of the verified object (what an audit compares).
+	ObjectETag string `json:"objectEtag,omitempty"`
 	// VerifySeconds is what verification added after GoBackup exited: the archive's
 	// digest (mostly computed while tar wrote it), the bucket's answer, the manifest.
 	VerifySeconds float64 `json:"verifySeconds,omitempty"`
@@ -55,6 +57,36 @@ type Run struct {
 	Duration float64  `json:"durationSeconds,omitempty"`
 	// Warnings are things an operator should see that did not fail the run.
 	Warnings []string `json:"warnings,omitempty"`
+	// Retention is what the retention policy did after this run's archive was verified.
+	Retention []Retention `json:"retention,omitempty"`
+}
+
+// Retention is the policy's pass over one folder.
+type Retention struct {
+	Location  string    `json:"location"`
+	Policy    string    `json:"policy"`
+	Kept      int       `json:"kept"`
+	Removed   []Removal `json:"removed,omitempty"`
+	Problem   string    `json:"problem,omitempty"`
+	CheckedAt time.Time `json:"checkedAt"`
+}
+
+// Removal is one archive the policy deleted, and why.
+type Removal struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// Audit is a later look at the newest verified archive: is it still in the bucket,
+// with the bytes that were verified?
+type Audit struct {
+	CheckedAt time.Time `json:"checkedAt"`
+	// Archive is the location checked.
+	Archive string `json:"archive"`
+	// Problem: what is wrong with it ("" when it is intact).
+	Problem string `json:"problem,omitempty"`
+	// Error: the check itself failed (the bucket did not answer); says nothing of the archive.
+	Error string `json:"error,omitempty"`
 }
 
 // Skip is a tick that found a run of the model in progress.
@@ -63,26 +95,18 @@ type Skip struct {
 	Reason string    `json:"reason"`
 }
 
-// Untracked are archives beyond `keep` in a bucket folder: GoBackup lost track of
-// them (its retention state was lost or overwritten), so its `keep` no longer deletes them.
-type Untracked struct {
-	Storage   string    `json:"storage"`
-	Location  string    `json:"location"`
-	Keep      int       `json:"keep"`
-	Archives  int       `json:"archives"`
-	Beyond    []string  `json:"beyond"`
-	Pruned    []string  `json:"pruned,omitempty"`
-	CheckedAt time.Time `json:"checkedAt"`
-}
-
 // Model is everything recorded of one model.
 type Model struct {
-	Model       string         `json:"model"`
-	LastRun     *Run           `json:"lastRun,omitempty"`
-	LastSuccess *Run           `json:"lastSuccess,omitempty"`
-	LastSkip    *Skip          `json:"lastSkip,omitempty"`
-	Counts      map[string]int `json:"counts"`
-	Untracked   []Untracked    `json:"untracked,omitempty"`
+	Model       string `json:"model"`
+	LastRun     *Run   `json:"lastRun,omitempty"`
+	LastSuccess *Run   `json:"lastSuccess,omitempty"`
+	// LastVerified is the last run whose archive is verified in the bucket (a run can
+	// fail after that, e.g. its local copy, and still leave a restorable archive).
+	LastVerified *Run           `json:"lastVerified,omitempty"`
+	LastSkip     *Skip          `json:"lastSkip,omitempty"`
+	Counts       map[string]int `json:"counts"`
+	// Audit is the last check of the newest verified archive in the bucket.
+	Audit *Audit `json:"audit,omitempty"`
 }
 
 // Store is the records directory: <state>/models/<model>.json.

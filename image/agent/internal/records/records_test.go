@@ -79,11 +79,26 @@ func TestTheAgeOfAModelThatNeverSucceededCountsFromTheVolumesFirstUse(t *testing
 	}
 }
 
-func TestUntrackedArchivesAreReportedAsAWarning(t *testing.T) {
-	m := Model{Model: "orders", LastSuccess: &Run{FinishedAt: ptr(at("2026-11-23T09:00:00Z")), Archive: &Archive{Name: "x.tar"}},
-		Untracked: []Untracked{{Location: "s3://b/p/orders/", Keep: 2, Archives: 4, Beyond: []string{"a.tar", "b.tar"}}}}
+func TestAVerifiedArchiveDeletedOrReplacedInTheBucketIsUnhealthyUntilANewerOneIsVerified(t *testing.T) {
+	success := &Run{FinishedAt: ptr(at("2026-11-23T09:00:00Z")), Archive: &Archive{Name: "x.tar"}}
+	m := Model{Model: "orders", LastRun: &Run{Outcome: Succeeded}, LastSuccess: success, LastVerified: success,
+		Audit: &Audit{CheckedAt: at("2026-11-23T10:00:00Z"), Archive: "s3://b/p/orders/x.tar", Problem: "s3://b/p/orders/x.tar is gone"}}
 	v := Evaluate(m, clock(), false)
-	if !v.Healthy || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "2 archive(s)") {
+	if v.Healthy || !strings.Contains(v.Text, "no longer intact") || !strings.Contains(v.Text, "is gone") {
+		t.Fatalf("got %+v", v)
+	}
+	newer := &Run{FinishedAt: ptr(at("2026-11-23T11:00:00Z")), Archive: &Archive{Name: "y.tar"}}
+	m.LastSuccess, m.LastVerified = newer, newer
+	if v := Evaluate(m, clock(), false); !v.Healthy {
+		t.Fatalf("a newer verified backup clears it: %+v", v)
+	}
+}
+
+func TestACheckThatCouldNotReachTheBucketIsAWarningNotAVerdict(t *testing.T) {
+	success := &Run{FinishedAt: ptr(at("2026-11-23T09:00:00Z")), Archive: &Archive{Name: "x.tar"}}
+	m := Model{Model: "orders", LastSuccess: success, LastVerified: success, Audit: &Audit{CheckedAt: at("2026-11-23T10:00:00Z"), Archive: "s3://b/p/orders/x.tar", Error: "HTTP 503"}}
+	v := Evaluate(m, clock(), false)
+	if !v.Healthy || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "HTTP 503") {
 		t.Fatalf("got %+v", v)
 	}
 }

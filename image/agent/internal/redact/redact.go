@@ -14,16 +14,19 @@ const Placeholder = "[redacted]"
 // Redactor replaces known secret values in text.
 type Redactor struct {
 	replacer *strings.Replacer
+	longest  int
 }
 
-// New returns a Redactor for the given secret values; empty values and values too
-// short to be a secret in their own right (under 4 bytes) are ignored, so that a
-// one-character "secret" does not blank every occurrence of that character.
+// New returns a Redactor for the given secret values, whatever their length: a short
+// secret blanks every occurrence of its characters in the log, which is the price of
+// never printing it (configuration checks refuse such secrets where they can).
 func New(secrets ...string) *Redactor {
 	unique := map[string]bool{}
+	longest := 0
 	for _, s := range secrets {
-		if len(s) >= 4 {
+		if s != "" {
 			unique[s] = true
+			longest = max(longest, len(s))
 		}
 	}
 	values := make([]string, 0, len(unique))
@@ -36,7 +39,16 @@ func New(secrets ...string) *Redactor {
 	for _, s := range values {
 		pairs = append(pairs, s, Placeholder)
 	}
-	return &Redactor{replacer: strings.NewReplacer(pairs...)}
+	return &Redactor{replacer: strings.NewReplacer(pairs...), longest: longest}
+}
+
+// Longest is the length of the longest secret: text cut after redaction must keep
+// this much beyond the cut to never split one.
+func (r *Redactor) Longest() int {
+	if r == nil {
+		return 0
+	}
+	return r.longest
 }
 
 // String returns text with every secret replaced.

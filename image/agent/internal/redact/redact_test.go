@@ -11,9 +11,15 @@ func TestRedactsEverySecretAndTheLongestFirst(t *testing.T) {
 	}
 }
 
-func TestIgnoresValuesTooShortToBeSecrets(t *testing.T) {
-	if got := New("a").String("a backup"); got != "a backup" {
+func TestRedactsSecretsOfAnyLengthEvenOneCharacter(t *testing.T) {
+	if got := New("x7").String("/SourcePassword:x7 done"); got != "/SourcePassword:[redacted] done" {
 		t.Fatalf("got %q", got)
+	}
+	if got := New("q").String("q"); got != "[redacted]" {
+		t.Fatalf("got %q", got)
+	}
+	if New("abc", "abcdefgh").Longest() != 8 {
+		t.Fatal("Longest is the longest secret's length")
 	}
 	var nilRedactor *Redactor
 	if nilRedactor.String("x") != "x" {

@@ -27,8 +27,9 @@ type Location struct {
 	CAPEM           []byte
 	// Database is the backup's logical name (its model): archives are under <prefix>/<database>/.
 	Database string
-	// Keep: the backups' keep, to mark archives beyond it in a listing (0: unknown).
-	Keep int
+	// Owner: the deployment whose backups these are (DEPLOYMENT_ID); a folder or an
+	// archive of another deployment is refused unless the request allows it.
+	Owner string
 }
 
 // Folder is the model's folder in the bucket.
@@ -48,6 +49,8 @@ type Request struct {
 	Force          bool
 	ID             string
 	Timeout        time.Duration
+	// AllowOtherDeployment restores from a folder or archive another deployment made.
+	AllowOtherDeployment bool
 }
 
 var (
@@ -123,9 +126,7 @@ func LoadLocation(src env.Source) (Location, error) {
 	if l.Database == "" {
 		l.Database = "main"
 	}
-	if keep := get(src, &p, "BACKUP_KEEP"); keep != "" {
-		l.Keep, _ = strconv.Atoi(keep)
-	}
+	l.Owner = get(src, &p, "DEPLOYMENT_ID")
 	for name, value := range map[string]string{"MINIO_ENDPOINT": l.Endpoint, "MINIO_BUCKET": l.Bucket, "RESTORE_ACCESS_KEY (or MINIO_ACCESS_KEY)": l.AccessKeyID, "RESTORE_SECRET_KEY (or MINIO_SECRET_KEY)": l.SecretAccessKey} {
 		if value == "" {
 			p.add("%s is required (secrets may be given as <NAME>_FILE)", name)
@@ -170,7 +171,7 @@ func LoadRequest(src env.Source, loc *time.Location) (Request, error) {
 	if r.TargetPort, err = strconv.Atoi(port); err != nil || r.TargetPort < 1 || r.TargetPort > 65535 {
 		p.add("RESTORE_TARGET_PORT must be a port number from 1 to 65535")
 	}
-	for name, ptr := range map[string]*bool{"RESTORE_TRUST_CERT": &r.TrustCert, "RESTORE_FORCE": &r.Force} {
+	for name, ptr := range map[string]*bool{"RESTORE_TRUST_CERT": &r.TrustCert, "RESTORE_FORCE": &r.Force, "RESTORE_ALLOW_OTHER_DEPLOYMENT": &r.AllowOtherDeployment} {
 		v := get(src, &p, name)
 		switch strings.ToLower(v) {
 		case "", "0", "false":

@@ -1,27 +1,24 @@
 package restore
 
 import (
-	"archive/tar"
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/catalog"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/owner"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/retention"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store"
 )
 
@@ -47,15 +44,17 @@ type Restorer struct {
 	Location Location
 	Bucket   s3store.Bucket
 	TZ       *time.Location
-	// Workdir: where the archive is downloaded and unpacked (sized for the data).
+	// Workdir: where the bacpac is written (sized for the data).
 	Workdir    string
 	Sqlpackage string
 	Redactor   *redact.Redactor
 	Log        *logx.Logger
 	Host       string
+	// Policy is the backups' retention policy, to show what the next run deletes in `list`.
+	Policy retention.Policy
 }
 
-// List prints the model's backups, oldest first.
+// List prints the model's backups, oldest first, with what retention does with each.
 func (r *Restorer) List(ctx context.Context, out io.Writer) error {
 	folder, err := catalog.Read(ctx, r.Bucket, r.Location.Folder(), FilenameFormat, r.TZ)
 	if err != nil {
@@ -65,30 +64,43 @@ func (r *Restorer) List(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "no backups under s3://%s/%s\n", r.Bucket.Bucket(), folder.Prefix)
 		return nil
 	}
-	beyond := 0
-	if k := r.Location.Keep; k > 0 && len(folder.Archives) > k {
-		beyond = len(folder.Archives) - k
+	if err := folder.Inspect(ctx, r.Bucket); err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "%-20s  %14s  %-8s  %s\n", "TIME", "BYTES", "MANIFEST", "KEY")
-	for i, a := range folder.Archives {
-		manifest := "no"
-		if a.Manifest {
-			manifest = "yes"
+	decisions := map[string]retention.Decision{}
+	if r.Policy.Keep > 0 {
+		archives := make([]retention.Archive, 0, len(folder.Archives))
+		for _, e := range folder.Archives {
+			archives = append(archives, retention.Archive{Name: e.Name, Time: e.Time, Verified: e.Verified})
+		}
+		for _, d := range retention.Apply(archives, r.Policy) {
+			decisions[d.Archive.Name] = d
+		}
+	}
+	fmt.Fprintf(out, "%-20s  %14s  %-8s  %s\n", "TIME", "BYTES", "VERIFIED", "KEY")
+	for _, a := range folder.Archives {
+		verified := "yes"
+		if !a.Verified {
+			verified = "no"
 		}
 		note := ""
-		if i < beyond {
-			note = "  (beyond keep, untracked)"
+		if !a.Verified {
+			note = "  (" + a.Problem + ")"
 		}
-		fmt.Fprintf(out, "%-20s  %14d  %-8s  %s%s\n", a.Time.In(r.TZ).Format("2006-01-02 15:04:05"), a.Size, manifest, a.Key, note)
+		if d, ok := decisions[a.Name]; ok && !d.Keep {
+			note += "  [the next backup deletes it: " + d.Reason() + "]"
+		}
+		fmt.Fprintf(out, "%-20s  %14d  %-8s  %s%s\n", a.Time.In(r.TZ).Format("2006-01-02 15:04:05"), a.Size, verified, a.Key, note)
 	}
-	if beyond > 0 {
-		fmt.Fprintf(out, "warning: %d archive(s) beyond keep: %d are no longer tracked by GoBackup's retention (PRUNE_UNTRACKED=true deletes them at the next backup)\n", beyond, r.Location.Keep)
+	if r.Policy.Keep > 0 {
+		fmt.Fprintf(out, "retention: %s\n", r.Policy)
 	}
 	return nil
 }
 
 // Claim is the id's record in the bucket: <prefix>/.restores/<id>.json.
 type Claim struct {
+	Nonce          string `json:"nonce"`
 	ID             string `json:"id"`
 	StartedAt      string `json:"startedAt"`
 	BackupName     string `json:"backupName"`
@@ -115,46 +127,51 @@ func (r *Restorer) Restore(ctx context.Context, req Request) Outcome {
 		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
 		defer cancel()
 	}
-	var claim *Claim
+	var claimed *Claim
 	fail := func(format string, args ...any) Outcome {
 		reason := r.Redactor.String(fmt.Sprintf(format, args...))
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			reason = fmt.Sprintf("the restore did not finish within RESTORE_TIMEOUT_SECONDS=%d and was stopped (%s); the target database may be partly written: drop it before a new restore", int(req.Timeout.Seconds()), reason)
 		}
 		r.Log.Error("%s", reason)
-		if claim != nil {
-			r.complete(claim, "failed", reason)
+		if claimed != nil {
+			r.complete(claimed, "failed", reason)
 		}
 		return Outcome{Code: ExitFailed, Line: "failed: " + reason}
 	}
+	if err := r.checkOwner(ctx, req); err != nil {
+		return fail("%v", err)
+	}
 	if req.ID != "" {
-		c := Claim{ID: req.ID, StartedAt: time.Now().UTC().Format(time.RFC3339), BackupName: r.Location.Database, TargetHost: req.TargetHost, TargetDatabase: req.TargetDatabase, Host: r.Host}
-		data, _ := json.Marshal(c)
-		err := r.Bucket.Create(ctx, r.ClaimKey(req.ID), data, "application/json")
-		if errors.Is(err, s3store.ErrExists) {
-			summary := r.summary(ctx, req.ID)
-			r.Log.Warn("restore %q already ran: %s; nothing is done (use a new id to restore again)", req.ID, summary)
-			return Outcome{Code: ExitAlreadyRan, Line: "already-ran: " + summary}
-		}
+		c, outcome, err := r.claim(ctx, req)
 		if err != nil {
 			// Fail closed: without the claim nothing proves this id runs once.
-			return fail("cannot claim the restore id %q at %s: %v", req.ID, r.where(r.ClaimKey(req.ID)), err)
+			return fail("%v", err)
 		}
-		claim = &c
+		if outcome != nil {
+			return *outcome
+		}
+		claimed = c
 	}
 	folder, err := catalog.Read(ctx, r.Bucket, r.Location.Folder(), FilenameFormat, r.TZ)
+	if err == nil {
+		err = folder.Inspect(ctx, r.Bucket)
+	}
 	if err != nil {
 		return fail("cannot list the backups: %v", err)
 	}
 	entry, skipped, err := Select(folder, req)
 	for _, s := range skipped {
-		r.Log.Warn("skipping %s: it has no manifest (its backup was not verified)", s)
+		r.Log.Warn("skipping %s: %s", s.Key, s.Problem)
 	}
 	if err != nil {
 		return fail("%v", err)
 	}
-	if claim != nil {
-		claim.Archive = entry.Key
+	if problem := r.foreign(entry, req); problem != "" {
+		return fail("%s", problem)
+	}
+	if claimed != nil {
+		claimed.Archive = entry.Key
 	}
 	r.Log.Info("restoring %s into database %s on %s,%d", r.where(entry.Key), req.TargetDatabase, req.TargetHost, req.TargetPort)
 
@@ -162,60 +179,116 @@ func (r *Restorer) Restore(ctx context.Context, req Request) Outcome {
 	if err := os.MkdirAll(r.Workdir, 0o750); err != nil {
 		return fail("cannot create the workdir %s: %v", r.Workdir, err)
 	}
-	work, err := os.MkdirTemp(r.Workdir, "restore-")
+	r.clearLeftovers()
+	work, held, err := newWorkFolder(r.Workdir)
 	if err != nil {
 		return fail("cannot create a folder for the download in %s: %v", r.Workdir, err)
 	}
 	defer os.RemoveAll(work)
-	archive := filepath.Join(work, "archive")
-	sum, size, err := r.download(ctx, entry.Key, archive)
+	defer held.Release()
+	started := time.Now()
+	got, err := r.fetch(ctx, entry.Key, work)
 	if err != nil {
-		return fail("could not download %s: %v", r.where(entry.Key), err)
+		return fail("could not download %s: %v%s", r.where(entry.Key), err, r.alternative(folder, entry))
 	}
-	if entry.Manifest {
-		data, err := r.Bucket.ReadAll(ctx, entry.Key+catalog.ManifestSuffix)
-		if err != nil {
-			return fail("could not read the manifest of %s: %v", entry.Key, err)
-		}
-		m, err := catalog.ParseManifest(data)
-		if err != nil {
-			return fail("the manifest of %s: %v", entry.Key, err)
-		}
-		if m.Archive.SHA256 != sum || m.Archive.Size != size {
+	if want := entry.Vouch; want != nil {
+		if want.Archive.SHA256 != got.SHA256 || want.Archive.Size != got.Size {
 			if !req.Force {
-				return fail("%s is corrupt: its SHA-256 is %s (%d bytes), the manifest says %s (%d bytes); restore another backup, or set RESTORE_FORCE=1 to use it anyway", entry.Key, sum, size, m.Archive.SHA256, m.Archive.Size)
+				os.Remove(got.Bacpac)
+				return fail("%s is corrupt: its SHA-256 is %s (%d bytes), the manifest says %s (%d bytes)%s; or set RESTORE_FORCE=1 to use it anyway", entry.Key, got.SHA256, got.Size, want.Archive.SHA256, want.Archive.Size, r.alternative(folder, entry))
 			}
 			r.Log.Warn("%s does not match its manifest; restoring anyway because RESTORE_FORCE=1", entry.Key)
 		} else {
-			r.Log.Info("verified %s: sha256 %s matches its manifest", entry.Key, sum)
+			r.Log.Info("verified %s: sha256 %s matches its manifest (%d bytes in %.1fs)", entry.Key, got.SHA256, got.Size, time.Since(started).Seconds())
 		}
 	} else {
-		r.Log.Warn("%s has no manifest; restoring it unverified because RESTORE_FORCE=1", entry.Key)
+		r.Log.Warn("%s is not verified (%s); restoring it because RESTORE_FORCE=1", entry.Key, entry.Problem)
 	}
-	bacpac, err := extractBacpac(archive, work)
-	if err != nil {
-		return fail("%s: %v", entry.Key, err)
-	}
-	os.Remove(archive)
-	if err := r.sqlpackageImport(ctx, req, bacpac, work); err != nil {
+	if err := r.sqlpackageImport(ctx, req, got.Bacpac, work); err != nil {
 		return fail("%v", err)
 	}
 	r.Log.Info("restored %s into %s on %s,%d", entry.Key, req.TargetDatabase, req.TargetHost, req.TargetPort)
-	if claim != nil {
-		r.complete(claim, "succeeded", "")
+	if claimed != nil {
+		r.complete(claimed, "succeeded", "")
 	}
 	return Outcome{Code: ExitSucceeded, Line: "succeeded"}
 }
 
-// summary describes the record of an id that ran before.
-func (r *Restorer) summary(ctx context.Context, id string) string {
-	where := r.where(r.ClaimKey(id))
-	data, err := r.Bucket.ReadAll(ctx, r.ClaimKey(id))
-	if err != nil {
-		return where
+// alternative names the newest intact archive other than entry, for a failure message.
+func (r *Restorer) alternative(folder catalog.Folder, entry catalog.Entry) string {
+	for i := len(folder.Archives) - 1; i >= 0; i-- {
+		if a := folder.Archives[i]; a.Verified && a.Key != entry.Key {
+			return fmt.Sprintf("; the newest other intact backup is %s (RESTORE_BACKUP=%s)", a.Key, a.Name)
+		}
 	}
+	return "; no other intact backup is left"
+}
+
+// checkOwner refuses a folder that belongs to another deployment than the one named.
+func (r *Restorer) checkOwner(ctx context.Context, req Request) error {
+	if r.Location.Owner == "" || req.AllowOtherDeployment {
+		return nil
+	}
+	found, ok, err := owner.Read(ctx, r.Bucket, r.Location.Folder())
+	if err != nil {
+		return fmt.Errorf("cannot read the owner of %s: %v", r.where(r.Location.Folder()), err)
+	}
+	if ok && found.Owner != r.Location.Owner {
+		return fmt.Errorf("%s belongs to deployment %q (backing up %s), not to %q: its backups are another deployment's; set RESTORE_ALLOW_OTHER_DEPLOYMENT=1 to restore from it deliberately",
+			r.where(r.Location.Folder()), found.Owner, found.Source, r.Location.Owner)
+	}
+	return nil
+}
+
+// foreign: an archive whose manifest names another deployment is refused unless asked for.
+func (r *Restorer) foreign(entry catalog.Entry, req Request) string {
+	if entry.Vouch == nil || entry.Vouch.Owner == "" || r.Location.Owner == "" || req.AllowOtherDeployment || entry.Vouch.Owner == r.Location.Owner {
+		return ""
+	}
+	return fmt.Sprintf("%s was made by deployment %q from %s, not by %q; set RESTORE_ALLOW_OTHER_DEPLOYMENT=1 to restore it deliberately", entry.Key, entry.Vouch.Owner, entry.Vouch.Source, r.Location.Owner)
+}
+
+// claim records the id's claim exactly once; an outcome when the id ran before.
+func (r *Restorer) claim(ctx context.Context, req Request) (*Claim, *Outcome, error) {
+	caps, err := r.capabilities(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot claim the restore id %q: %v", req.ID, err)
+	}
+	c := Claim{Nonce: claim.NewNonce(), ID: req.ID, StartedAt: time.Now().UTC().Format(time.RFC3339), BackupName: r.Location.Database, TargetHost: req.TargetHost, TargetDatabase: req.TargetDatabase, Host: r.Host}
+	data, _ := json.Marshal(c)
+	result, err := claim.Once(ctx, r.Bucket, r.ClaimKey(req.ID), data, c.Nonce, caps)
+	var unsafe *claim.UnsafeError
+	switch {
+	case errors.As(err, &unsafe):
+		return nil, nil, fmt.Errorf("RESTORE_ID %q cannot be guaranteed to run once here: %v. Enable versioning on the bucket, or restore by hand without RESTORE_ID", req.ID, unsafe)
+	case err != nil:
+		return nil, nil, fmt.Errorf("cannot claim the restore id %q at %s: %v", req.ID, r.where(r.ClaimKey(req.ID)), err)
+	case !result.Won:
+		// The holder's record as it stands now (its outcome was written after its claim).
+		current, readErr := r.Bucket.ReadAll(ctx, r.ClaimKey(req.ID))
+		if readErr != nil || claim.NonceOf(current) != claim.NonceOf(result.Holder) {
+			current = result.Holder
+		}
+		summary := summarize(current, r.where(r.ClaimKey(req.ID)))
+		r.Log.Warn("restore %q already ran: %s; nothing is done (use a new id to restore again)", req.ID, summary)
+		return nil, &Outcome{Code: ExitAlreadyRan, Line: "already-ran: " + summary}, nil
+	}
+	return &c, nil, nil
+}
+
+// capabilities: as the backup agent recorded them for the folder, else probed here
+// (under .restores/, where this identity may write; it cannot delete the probe).
+func (r *Restorer) capabilities(ctx context.Context) (claim.Capabilities, error) {
+	if caps, ok := claim.ReadRecorded(ctx, r.Bucket, r.Location.Folder()); ok {
+		return caps, nil
+	}
+	return claim.Discover(ctx, r.Bucket, r.Location.Prefix+"/.restores/.probe/"+claim.NewNonce()+".json", false)
+}
+
+// summarize describes the record of an id that ran before.
+func summarize(record []byte, where string) string {
 	var c Claim
-	if json.Unmarshal(data, &c) != nil {
+	if json.Unmarshal(record, &c) != nil || c.ID == "" {
 		return where
 	}
 	result := c.Result
@@ -235,65 +308,8 @@ func (r *Restorer) complete(c *Claim, result, reason string) {
 	// A fresh context: the restore's own may be past its deadline.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := r.Bucket.Put(ctx, r.ClaimKey(c.ID), data, "application/json"); err != nil {
+	if _, err := r.Bucket.Put(ctx, r.ClaimKey(c.ID), data, "application/json"); err != nil {
 		r.Log.Warn("could not complete the restore's record %s: %v", r.where(r.ClaimKey(c.ID)), err)
-	}
-}
-
-// download streams the object to file, hashing it on the way.
-func (r *Restorer) download(ctx context.Context, key, file string) (string, int64, error) {
-	body, _, err := r.Bucket.Get(ctx, key)
-	if err != nil {
-		return "", 0, err
-	}
-	defer body.Close()
-	f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return "", 0, err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), body)
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// extractBacpac writes the archive's .bacpac into dir.
-func extractBacpac(archive, dir string) (string, error) {
-	f, err := os.Open(archive)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	tr := tar.NewReader(bufio.NewReaderSize(f, 1<<20))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return "", errors.New("holds no .bacpac file")
-		}
-		if err != nil {
-			return "", fmt.Errorf("is not a readable tar archive: %v", err)
-		}
-		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".bacpac") {
-			continue
-		}
-		target := filepath.Join(dir, path.Base(h.Name))
-		out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-		if err != nil {
-			return "", err
-		}
-		_, err = io.Copy(out, tr)
-		if closeErr := out.Close(); err == nil {
-			err = closeErr
-		}
-		if err != nil {
-			return "", fmt.Errorf("unpacking %s: %v", h.Name, err)
-		}
-		return target, nil
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/catalog"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
@@ -29,6 +31,8 @@ import (
 // integration tier's.
 
 var sqlpackage string
+
+func init() { claim.Settle = 50 * time.Millisecond }
 
 func TestMain(m *testing.M) {
 	dir, _ := os.MkdirTemp("", "sqlpackage-double-")
@@ -111,6 +115,7 @@ func TestBeforeTakesTheNewestVerifiedArchiveTakenBeforeTheTime(t *testing.T) {
 	backup(t, b, "2026.11.21.02.00.00.tar", true)
 	backup(t, b, "2026.11.22.02.00.00.tar", true)
 	folder, _ := catalog.Read(context.Background(), b, r.Location.Folder(), FilenameFormat, time.UTC)
+	folder.Inspect(context.Background(), b)
 	req := request("before:2026-11-22T01:00:00Z")
 	req.Before, _ = ParseBefore("2026-11-22T01:00:00Z", time.UTC)
 	e, _, err := Select(folder, req)
@@ -212,5 +217,158 @@ func TestTheRestoreIdentityIsPreferredOverTheBackupUsersKeys(t *testing.T) {
 	l, _ = LoadLocation(env.Map{"MINIO_ENDPOINT": "http://m:9000", "MINIO_BUCKET": "b", "MINIO_ACCESS_KEY": "backup", "MINIO_SECRET_KEY": "backup-secret"})
 	if l.AccessKeyID != "backup" {
 		t.Fatalf("without a restore identity, the backup keys: %+v", l)
+	}
+}
+
+func TestARestoreIDRunsOnceOnAServerThatIgnoresIfNoneMatchWhenTheBucketIsVersioned(t *testing.T) {
+	r, b, _ := restorer(t)
+	b.IgnoresIfNoneMatch, b.Versioning = true, true
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	req := request("latest")
+	req.ID = "incident-3"
+	if o := r.Restore(context.Background(), req); o.Code != ExitSucceeded {
+		t.Fatalf("first: %+v", o)
+	}
+	if o := r.Restore(context.Background(), req); o.Code != ExitAlreadyRan || !strings.Contains(o.Line, "succeeded") {
+		t.Fatalf("the same id ran twice on a server that ignores If-None-Match: %+v", o)
+	}
+}
+
+func TestARestoreIDIsRefusedWhereNothingCanMakeItRunOnce(t *testing.T) {
+	r, b, _ := restorer(t)
+	b.IgnoresIfNoneMatch = true
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	req := request("latest")
+	req.ID = "incident-4"
+	o := r.Restore(context.Background(), req)
+	if o.Code != ExitFailed || !strings.Contains(o.Line, "cannot be guaranteed to run once") || !strings.Contains(o.Line, "Enable versioning") {
+		t.Fatalf("got %+v", o)
+	}
+	if _, err := b.ReadAll(context.Background(), r.ClaimKey("incident-4")); err == nil {
+		t.Fatal("a claim was written although it cannot hold")
+	}
+}
+
+func TestAClaimWhoseFirstAttemptLandedBeforeALostResponseIsOursAndRuns(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	b.LoseResponse[r.ClaimKey("incident-5")] = true
+	req := request("latest")
+	req.ID = "incident-5"
+	if o := r.Restore(context.Background(), req); o.Code != ExitSucceeded {
+		t.Fatalf("an SDK retry's 412 was taken for an earlier restore: %+v", o)
+	}
+}
+
+func TestAReplacedNewestArchiveIsPassedOverAndAnExplicitRequestForItNamesTheNewestIntactOne(t *testing.T) {
+	r, b, log := restorer(t)
+	backup(t, b, "2026.11.21.02.00.00.tar", true)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	b.Put(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", []byte("truncated"), "")
+	copyTo := filepath.Join(t.TempDir(), "imported.bacpac")
+	t.Setenv("SQLPACKAGE_DOUBLE_IMPORT_COPY", copyTo)
+	if o := r.Restore(context.Background(), request("latest")); o.Code != ExitSucceeded || !strings.Contains(log.String(), "skipping backups/sqlserver/orders/2026.11.22.02.00.00.tar: the object changed after it was verified") {
+		t.Fatalf("got %+v\n%s", o, log)
+	}
+	o := r.Restore(context.Background(), request("2026.11.22.02.00.00.tar"))
+	if o.Code != ExitFailed || !strings.Contains(o.Line, "the newest intact backup is 2026.11.21.02.00.00.tar") {
+		t.Fatalf("got %+v", o)
+	}
+}
+
+func TestAFolderOfAnotherDeploymentIsRefusedUnlessAllowed(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	b.Put(context.Background(), "backups/sqlserver/orders/.agent/owner.json", []byte(`{"owner":"shop/prod/orders","source":"mssql://prod:1433/Orders"}`), "")
+	r.Location.Owner = "shop/dev/orders"
+	if o := r.Restore(context.Background(), request("latest")); o.Code != ExitFailed || !strings.Contains(o.Line, `belongs to deployment "shop/prod/orders"`) {
+		t.Fatalf("got %+v", o)
+	}
+	req := request("latest")
+	req.AllowOtherDeployment = true
+	if o := r.Restore(context.Background(), req); o.Code != ExitSucceeded {
+		t.Fatalf("allowed: %+v", o)
+	}
+}
+
+func TestTheArchiveIsReadInOnePassThatWritesOnlyTheBacpac(t *testing.T) {
+	r, b, _ := restorer(t)
+	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
+	work := t.TempDir()
+	got, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != int64(len(data)) {
+		t.Fatalf("got %+v", got)
+	}
+	entries, _ := os.ReadDir(work)
+	if len(entries) != 1 || entries[0].Name() != "Orders.bacpac" {
+		t.Fatalf("the work folder holds %v: only the bacpac may be written", entries)
+	}
+}
+
+func TestArchivesWithoutABacpacWithTwoOrCutShortAreRefusedAndLeaveNothingBehind(t *testing.T) {
+	r, b, _ := restorer(t)
+	one := tarWithBacpac(t, "x")
+	var two bytes.Buffer
+	tw := tar.NewWriter(&two)
+	for _, name := range []string{"a/A.bacpac", "b/B.bacpac"} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: 3, Typeflag: tar.TypeReg})
+		tw.Write([]byte("abc"))
+	}
+	tw.Close()
+	var none bytes.Buffer
+	tw = tar.NewWriter(&none)
+	tw.WriteHeader(&tar.Header{Name: "readme.txt", Mode: 0o600, Size: 1, Typeflag: tar.TypeReg})
+	tw.Write([]byte("x"))
+	tw.Close()
+	for name, content := range map[string][]byte{"two": two.Bytes(), "none": none.Bytes(), "cut": one[:560]} {
+		b.Put(context.Background(), "k/"+name, content, "")
+		work := t.TempDir()
+		_, err := r.fetch(context.Background(), "k/"+name, work)
+		want := map[string]string{"two": "more than one .bacpac", "none": "holds no .bacpac", "cut": "unpacking"}[name]
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", name, err, want)
+		}
+		if entries, _ := os.ReadDir(work); len(entries) != 0 {
+			t.Errorf("%s: left %v", name, entries)
+		}
+	}
+}
+
+// brokenBucket's objects break off after 600 bytes, as a download does when the
+// connection or the process is killed.
+type brokenBucket struct{ *s3storetest.FakeBucket }
+
+type breaking struct{ r io.Reader }
+
+func (b breaking) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, errors.New("connection reset by peer")
+	}
+	return n, err
+}
+
+func (b brokenBucket) Get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+	body, size, err := b.FakeBucket.Get(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	return io.NopCloser(breaking{io.LimitReader(body, 600)}), size, nil
+}
+
+func TestADownloadThatBreaksOffLeavesNothingBehind(t *testing.T) {
+	r, b, _ := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	r.Bucket = brokenBucket{b}
+	work := t.TempDir()
+	if _, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", work); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("got %v", err)
+	}
+	if entries, _ := os.ReadDir(work); len(entries) != 0 {
+		t.Fatalf("left %v", entries)
 	}
 }

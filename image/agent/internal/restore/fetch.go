@@ -1,0 +1,167 @@
+package restore
+
+import (
+	"archive/tar"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
+)
+
+// fetched is an archive read from the bucket: its bacpac on disk, and what the
+// archive's bytes were.
+type fetched struct {
+	Bacpac string
+	SHA256 string
+	Size   int64
+}
+
+// fetch reads the archive once, in one stream: hashed as it arrives (on another core)
+// and unpacked on the way, so only the bacpac is written: one copy of the data on
+// disk, and the SHA-256 known when the stream ends, before sqlpackage starts. An
+// archive that is not a tar, holds no bacpac or more than one, or breaks off, leaves
+// nothing behind.
+func (r *Restorer) fetch(ctx context.Context, key, work string) (got fetched, err error) {
+	body, _, err := r.Bucket.Get(ctx, key)
+	if err != nil {
+		return fetched{}, err
+	}
+	defer body.Close()
+	hasher := newAsyncHash(sha256.New())
+	counted := &countingReader{r: io.TeeReader(body, hasher)}
+	stream := bufio.NewReaderSize(counted, 1<<20)
+	defer func() {
+		sum := hasher.Sum()
+		if err != nil && got.Bacpac != "" {
+			os.Remove(got.Bacpac)
+			got.Bacpac = ""
+		}
+		if err == nil {
+			got.SHA256 = sum
+		}
+	}()
+	tr := tar.NewReader(stream)
+	var found []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return got, fmt.Errorf("is not a readable tar archive: %v", err)
+		}
+		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".bacpac") {
+			continue
+		}
+		found = append(found, h.Name)
+		if len(found) > 1 {
+			return got, fmt.Errorf("holds more than one .bacpac (%s): a restore imports one database", strings.Join(found, ", "))
+		}
+		got.Bacpac = filepath.Join(work, path.Base(h.Name))
+		if err := writeFile(got.Bacpac, tr); err != nil {
+			return got, fmt.Errorf("unpacking %s: %v", h.Name, err)
+		}
+	}
+	// The tar's end marker may be followed by padding: it belongs to the archive's bytes.
+	if _, err := io.Copy(io.Discard, stream); err != nil {
+		return got, err
+	}
+	if len(found) == 0 {
+		return got, errors.New("holds no .bacpac file")
+	}
+	got.Size = counted.n
+	return got, ctx.Err()
+}
+
+func writeFile(name string, from io.Reader) error {
+	out, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.CopyBuffer(out, from, make([]byte, 1<<20))
+	if closeErr := out.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// asyncHash hashes what is written to it on a goroutine of its own, so hashing and
+// unpacking run on two cores.
+type asyncHash struct {
+	h     hash.Hash
+	queue chan []byte
+	done  chan struct{}
+}
+
+func newAsyncHash(h hash.Hash) *asyncHash {
+	a := &asyncHash{h: h, queue: make(chan []byte, 16), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		for b := range a.queue {
+			a.h.Write(b)
+		}
+	}()
+	return a
+}
+
+func (a *asyncHash) Write(p []byte) (int, error) {
+	a.queue <- append([]byte(nil), p...)
+	return len(p), nil
+}
+
+// Sum waits for everything written and returns the hex digest.
+func (a *asyncHash) Sum() string {
+	close(a.queue)
+	<-a.done
+	return hex.EncodeToString(a.h.Sum(nil))
+}
+
+// newWorkFolder makes a restore's own folder in the workdir and holds its lock while
+// the restore lasts, so a later restore can tell an abandoned folder from a live one.
+func newWorkFolder(workdir string) (string, *lock.Lock, error) {
+	work, err := os.MkdirTemp(workdir, "restore-")
+	if err != nil {
+		return "", nil, err
+	}
+	held, err := lock.TryAcquire(filepath.Join(work, ".lock"), lock.Holder{PID: os.Getpid()})
+	if err != nil {
+		os.RemoveAll(work)
+		return "", nil, err
+	}
+	return work, held, nil
+}
+
+// clearLeftovers removes the folders of restores that were killed (nobody holds their lock).
+func (r *Restorer) clearLeftovers() {
+	entries, _ := os.ReadDir(r.Workdir)
+	for _, e := range entries {
+		dir := filepath.Join(r.Workdir, e.Name())
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "restore-") || lock.Held(filepath.Join(dir, ".lock")) {
+			continue
+		}
+		if err := os.RemoveAll(dir); err == nil {
+			r.Log.Info("removed %s, left by a restore that did not finish", dir)
+		}
+	}
+}
