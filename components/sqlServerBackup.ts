@@ -126,6 +126,9 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             assertNoProblems(name, findProblems(resolved, {}));
             const warning = dstWarning(resolved.schedule.cron, resolved.schedule.timeZone, dstEffects(resolved.schedule.cron, resolved.schedule.timeZone, new Date()));
             if (warning) pulumi.log.warn(warning, this);
+            if (args.storage.pruneUntracked !== undefined) {
+                pulumi.log.warn("storage.pruneUntracked has no effect any more: the backup agent's retention policy deletes what it removes (after verifying a newer backup) and logs why; remove it.", this);
+            }
             return resolved;
         });
         // Secretness is kept as given; every use of a secret value wraps it in pulumi.secret.
@@ -254,7 +257,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         const retention = bucketRetention(args);
         const bucketPlan = {
             owned: bucketOwned(args),
-            expires: retention.retentionDays > 0 || retention.maxAgeDays > 0,
+            expires: retention.retentionDays > 0,
             forceDestroy: args.storage.bucket?.forceDestroy ?? false,
         };
         return provisionStorage(name, args.storage, bucketPlan, settings, this, dependsOn);

@@ -204,6 +204,17 @@ export function wholeNumberProblem(value: number, min: number, max: number): str
     return undefined;
 }
 
+/**
+ * A deployment id (the owner recorded in each bucket folder): 1-256 printable
+ * characters, no leading or trailing space.
+ */
+export function deploymentIdProblem(id: string): string | undefined {
+    if (typeof id !== "string" || id.length < 1 || id.length > 256 || /[\u0000-\u001f\u007f]/.test(id) || id.trim() !== id) {
+        return "must be 1-256 printable characters without leading or trailing spaces, e.g. `shop/prod/orders`.";
+    }
+    return undefined;
+}
+
 /** MinIO user names double as access key ids. */
 export function userNameProblem(name: string): string | undefined {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/.test(name)) {

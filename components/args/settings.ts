@@ -33,18 +33,24 @@ export interface StorageSettings {
     bucket: string;
     /** Key prefix of every backup, without a trailing slash. */
     prefix: string;
-    /** Archives GoBackup keeps per database. */
+    /** Verified archives the agent's retention keeps per database (the newest `keep`). */
     keep: number;
+    /** Calendar tier: the newest verified archive of each of the newest N days. */
+    keepDaily: number;
+    /** Calendar tier: the newest verified archive of each of the newest N ISO weeks. */
+    keepWeekly: number;
+    /** Calendar tier: the newest verified archive of each of the newest N months. */
+    keepMonthly: number;
+    /** Unverified archives older than the newest verified one kept for diagnosis. */
+    keepFailed: number;
     /** Seconds an upload may take. */
     timeoutSeconds: number;
     /** Retries of a failed upload. */
     maxRetries: number;
     /** Days noncurrent versions are kept (0: for ever). */
     retentionDays: number;
-    /** Opt-in age cap on current archives, per database folder (0: none). */
-    maxAgeDays: number;
-    /** Delete archives beyond keep that GoBackup's retention lost track of. */
-    pruneUntracked: boolean;
+    /** A deployment whose folders this one takes over ("" : none). */
+    takeOverFrom: string;
     /** A private CA's certificates are trusted for the endpoint (delivered as a file). */
     customCA: boolean;
 }
@@ -77,4 +83,6 @@ export interface BackupSettings {
     workdir: string;
     /** Absent: no local copy. */
     localCopy?: LocalCopySettings;
+    /** The deployment that owns the database folders (recorded in the bucket). */
+    deploymentId: string;
 }

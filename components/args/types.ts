@@ -89,17 +89,19 @@ export interface BucketArgs {
     create?: boolean;
     /**
      * Days a deleted or replaced archive stays recoverable (the bucket is versioned; this
-     * expires noncurrent versions). Current archives never expire by age: `keep` governs
-     * them, so the last good backups stay when backups stop. Default 30; 0 keeps every
-     * version for ever. Only for a bucket this component creates.
+     * expires noncurrent versions). Current archives never expire by age: only the backup
+     * agent deletes them, by the retention policy (`storage.keep` and its calendar tiers),
+     * after it has verified a newer backup, so the last good backups stay when backups
+     * stop. Default 30; 0 keeps every version for ever. Only for a bucket this component creates.
      */
     retentionDays?: number;
     /** Deprecated alias of `retentionDays`, which now means exactly this (noncurrent versions' expiry). @deprecated Use `retentionDays`. */
     noncurrentVersionRetentionDays?: number;
     /**
-     * Opt-in: also expire current archives (and their manifests) older than this many
-     * days, in each database's folder only (never restore records). Must exceed the span
-     * of `keep` backups, checked at preview. Default: none.
+     * Removed: a lifecycle rule that expires current archives by age deletes the newest
+     * verified backups too when backups stop. Setting it is an error; keep fewer archives
+     * with `storage.keep` and the calendar tiers (`keepDaily`, `keepWeekly`, `keepMonthly`),
+     * which the backup agent applies after verification. @deprecated
      */
     maxAgeDays?: number;
     /**
@@ -166,14 +168,36 @@ export interface StorageArgs {
      * Default `backups/sqlserver`.
      */
     prefix?: pulumi.Input<string>;
-    /** How many archives are kept per database (GoBackup's `keep`). Default 14. */
-    keep?: pulumi.Input<number>;
     /**
-     * Delete archives beyond `keep` that GoBackup's retention lost track of (its state was
-     * lost or overwritten). Default false: they are reported by `status`, `list` and the
-     * metrics, and left alone.
+     * Verified archives kept per database: the newest `keep` always survive. The backup
+     * agent applies the retention policy after it has verified a run, and nothing else
+     * deletes an archive (GoBackup's own `keep` is off: it pruned before verification).
+     * At least 1. Default 14.
+     */
+    keep?: pulumi.Input<number>;
+    /** Also keep the newest verified archive of each of the newest N days (in the schedule's time zone). Default 0. */
+    keepDaily?: pulumi.Input<number>;
+    /** Also keep the newest verified archive of each of the newest N ISO weeks. Default 0. */
+    keepWeekly?: pulumi.Input<number>;
+    /** Also keep the newest verified archive of each of the newest N months. Default 0. */
+    keepMonthly?: pulumi.Input<number>;
+    /**
+     * Unverified archives (uploads of runs that failed) are deleted once a newer verified
+     * archive exists, except the newest `keepFailed`, kept for diagnosis. Default 2.
+     */
+    keepFailed?: pulumi.Input<number>;
+    /**
+     * Removed: the retention policy now deletes what it removes, after verification, and
+     * reports it. Setting it has no effect (a preview warns). @deprecated
      */
     pruneUntracked?: boolean;
+    /**
+     * Take over folders another deployment owns: give that deployment's id (as the
+     * refusal names it). Each database folder belongs to the deployment whose agent made
+     * its first run there; another one is refused before it uploads or deletes anything,
+     * because two deployments in one folder delete each other's backups.
+     */
+    takeOverFrom?: pulumi.Input<string>;
     /** Seconds one HTTP request to the store may take. Default 300. */
     timeoutSeconds?: pulumi.Input<number>;
     /** Retries of a failed request. Default 3. */
@@ -442,6 +466,13 @@ export interface RestoreArgs {
 export interface SqlServerBackupArgs {
     /** The databases to back up; at least one. */
     databases: DatabaseArgs[];
+    /**
+     * This deployment's id, recorded as the owner of each database folder in the bucket
+     * (and in every manifest): a run or restore from another deployment is refused.
+     * Default `<Pulumi project>/<stack>/<component name>`. Set it to keep a folder
+     * across a renamed stack or component (or use `storage.takeOverFrom`).
+     */
+    deploymentId?: pulumi.Input<string>;
     /** When backups run. Default: daily at 02:00 UTC. */
     schedule?: ScheduleArgs;
     /** Where backups are stored. */

@@ -6,7 +6,6 @@ import { Problem, SqlServerBackupArgsError } from "./problem";
 import { parseQuantity, quantityProblem } from "./quantity";
 import { beforeTimeProblem } from "./restoreTime";
 import * as rules from "./rules";
-import { keepSpanDays } from "./scheduleMath";
 import { BackupSettings } from "./settings";
 import { timeZoneProblem } from "./timeZone";
 import { KubernetesTargetArgs, NetworkPeerArgs, SqlServerBackupArgs } from "./types";
@@ -97,7 +96,7 @@ function checkStorageShape(list: ProblemList, args: SqlServerBackupArgs): void {
     }
     if (!owned) {
         if (bucket?.name === undefined) list.add("storage.bucket.name", "is required for an existing bucket (storage.bucket.create false, or storage.credentials): which bucket?");
-        for (const field of ["retentionDays", "noncurrentVersionRetentionDays", "maxAgeDays"] as const) {
+        for (const field of ["retentionDays", "noncurrentVersionRetentionDays"] as const) {
             if (bucket?.[field] !== undefined) {
                 list.add(
                     `storage.bucket.${field}`,
@@ -111,7 +110,13 @@ function checkStorageShape(list: ProblemList, args: SqlServerBackupArgs): void {
     }
     list.check("storage.bucket.retentionDays", bucket?.retentionDays, range(0, 36500));
     list.check("storage.bucket.noncurrentVersionRetentionDays", bucket?.noncurrentVersionRetentionDays, range(0, 36500));
-    list.check("storage.bucket.maxAgeDays", bucket?.maxAgeDays, range(1, 36500));
+    if (bucket?.maxAgeDays !== undefined) {
+        list.add(
+            "storage.bucket.maxAgeDays",
+            "was removed: a lifecycle rule that expires current archives by age also deletes the newest verified backups when backups stop. " +
+                "Remove it; keep fewer archives with storage.keep and storage.keepDaily/keepWeekly/keepMonthly, which the backup agent applies after it has verified a newer backup.",
+        );
+    }
     list.check("storage.userName", userName, rules.userNameProblem);
     list.check("storage.restoreUserName", restoreUserName, rules.userNameProblem);
     if (userName !== undefined && userName === restoreUserName) list.add("storage.restoreUserName", "must differ from storage.userName: the restore user is a second, read-only identity.");
@@ -297,6 +302,7 @@ export function findProblems(settings: Draft<BackupSettings> | undefined, secret
         checkDatabases(list, settings.databases);
         checkSchedule(list, settings);
         checkStorage(list, settings.storage);
+        list.check("deploymentId", settings.deploymentId, rules.deploymentIdProblem);
     }
     for (const [field, value] of Object.entries(secrets)) list.check(field, value, rules.secretProblem);
     return list.problems;
@@ -334,21 +340,6 @@ function checkSchedule(list: ProblemList, settings: Draft<BackupSettings>): void
     const { cron, timeZone } = settings.schedule;
     list.check("schedule.cron", cron, cronProblem);
     list.check("schedule.timeZone", timeZone, timeZoneProblem);
-    const { keep, maxAgeDays } = settings.storage;
-    if (!isKnown(cron) || !isKnown(timeZone) || !isKnown(keep) || !isKnown(maxAgeDays)) return;
-    if (cronProblem(cron) || timeZoneProblem(timeZone)) return;
-    if (!Number.isInteger(keep) || keep < 1 || !Number.isInteger(maxAgeDays) || maxAgeDays <= 0) return;
-    const span = keepSpanDays(cron, timeZone, keep);
-    // An age cap inside keep's window would delete backups keep still counts on.
-    if (maxAgeDays <= span) {
-        const needed = Number.isFinite(span) ? `at least ${Math.floor(span) + 1}` : "none (leave it out)";
-        list.add(
-            "storage.bucket.maxAgeDays",
-            `${maxAgeDays} days would expire archives that keep: ${keep} still counts on ` +
-                `(${keep + 1} runs of "${cron}" span ${Number.isFinite(span) ? span.toFixed(1) : "more than two years"} days). ` +
-                `Set it to ${needed}, or lower storage.keep.`,
-        );
-    }
 }
 
 function checkStorage(list: ProblemList, storage: Draft<BackupSettings>["storage"]): void {
@@ -357,6 +348,8 @@ function checkStorage(list: ProblemList, storage: Draft<BackupSettings>["storage
     list.check("storage.bucket.name", storage.bucket, rules.bucketNameProblem);
     list.check("storage.prefix", storage.prefix, rules.prefixProblem);
     list.check("storage.keep", storage.keep, range(1, 10000));
+    for (const tier of ["keepDaily", "keepWeekly", "keepMonthly", "keepFailed"] as const) list.check(`storage.${tier}`, storage[tier], range(0, 10000));
+    list.check("storage.takeOverFrom", storage.takeOverFrom, (id) => (id === "" ? undefined : rules.deploymentIdProblem(id)));
     list.check("storage.timeoutSeconds", storage.timeoutSeconds, range(1, 86400));
     list.check("storage.maxRetries", storage.maxRetries, range(0, 100));
 }

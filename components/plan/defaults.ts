@@ -14,6 +14,8 @@ export const DEFAULTS = {
     pathStyle: true,
     prefix: "backups/sqlserver",
     keep: 14,
+    /** Uploads of failed runs kept for diagnosis once a newer verified archive exists. */
+    keepFailed: 2,
     timeoutSeconds: 300,
     maxRetries: 3,
     /** Days a deleted or replaced archive stays recoverable (noncurrent versions). */

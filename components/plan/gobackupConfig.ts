@@ -64,14 +64,12 @@ function storages(settings: BackupSettings, db: DatabaseSettings): Record<string
             force_path_style: storage.pathStyle,
             timeout: storage.timeoutSeconds,
             max_retries: storage.maxRetries,
-            keep: storage.keep,
         },
     };
     if (settings.localCopy) {
         result[LOCAL_STORAGE] = {
             type: "local",
             path: `${settings.localCopy.path}/${db.name}`,
-            keep: settings.localCopy.keep,
         };
     }
     return result;
@@ -105,7 +103,9 @@ function variables(settings: BackupSettings): ConfigVariable[] {
  * as quoted env references, every default written out (GoBackup has no default
  * syntax: it reads `VAR:-x` as one variable name, FACTS), and nothing that depends
  * on time or machine, so the same settings always give the same text. No hook
- * scripts: the backup agent runs GoBackup and verifies each run's archive itself.
+ * scripts: the backup agent runs GoBackup and verifies each run's archive itself. No
+ * `keep`: GoBackup prunes inside its upload, before anything is verified, so retention
+ * is the agent's (BACKUP_KEEP*, LOCAL_KEEP in the job's environment).
  */
 export function renderGoBackupConfig(settings: BackupSettings): RenderedConfig {
     const models: Record<string, unknown> = {};

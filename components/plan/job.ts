@@ -50,8 +50,21 @@ export function storageLocation(settings: BackupSettings): Record<string, string
         MINIO_REGION: settings.storage.region,
         MINIO_PATH: settings.storage.prefix,
         MINIO_FORCE_PATH_STYLE: String(settings.storage.pathStyle),
-        BACKUP_KEEP: String(settings.storage.keep),
+        DEPLOYMENT_ID: settings.deploymentId,
+        ...retentionEnvironment(settings),
         ...(settings.databases.length === 1 ? { BACKUP_NAME: settings.databases[0].name } : {}),
+    };
+}
+
+/** The agent's retention policy (and `list`'s view of it), as its variables. */
+export function retentionEnvironment(settings: BackupSettings): Record<string, string> {
+    const { keep, keepDaily, keepWeekly, keepMonthly, keepFailed } = settings.storage;
+    return {
+        BACKUP_KEEP: String(keep),
+        BACKUP_KEEP_FAILED: String(keepFailed),
+        ...(keepDaily > 0 ? { BACKUP_KEEP_DAILY: String(keepDaily) } : {}),
+        ...(keepWeekly > 0 ? { BACKUP_KEEP_WEEKLY: String(keepWeekly) } : {}),
+        ...(keepMonthly > 0 ? { BACKUP_KEEP_MONTHLY: String(keepMonthly) } : {}),
     };
 }
 
@@ -68,7 +81,8 @@ export function jobEnvironment(settings: BackupSettings, config: string, files: 
         TZ: settings.schedule.timeZone,
         PREFLIGHT_TARGETS: preflightTargets(settings),
         BACKUP_MAX_AGE_SECONDS: String(maxBackupAgeSeconds(settings.schedule.cron, settings.schedule.timeZone)),
-        ...(settings.storage.pruneUntracked ? { PRUNE_UNTRACKED: "true" } : {}),
+        ...(settings.localCopy ? { LOCAL_KEEP: String(settings.localCopy.keep) } : {}),
+        ...(settings.storage.takeOverFrom ? { DEPLOYMENT_TAKE_OVER_FROM: settings.storage.takeOverFrom } : {}),
         ...storageLocation(settings),
         ...secretFileVariables(files),
     };

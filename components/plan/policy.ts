@@ -4,19 +4,30 @@
  * live in their own folder `<prefix>/<db>/`; restore records in `<prefix>/.restores/`.
  *
  * Backup user, per database folder:
- * - PutObject: uploads (multipart included), manifests, GoBackup's retention state.
- * - GetObject: the retention state (the agent and GoBackup read it).
- * - DeleteObject: `keep` removes the oldest archive; the agent prunes orphaned manifests.
- * - AbortMultipartUpload: GoBackup aborts a failed multipart upload; MinIO checks this
- *   action separately from PutObject.
- * - ListBucket with an `s3:prefix` in the folder: the agent's verification and listing.
+ * - PutObject: uploads (multipart included), manifests, the agent's records in
+ *   `<folder>.agent/` (the folder's owner, the run lease, the bucket's capabilities).
+ * - GetObject: manifests and those records.
+ * - DeleteObject: the agent's retention (after verification), GoBackup's stale state,
+ *   old lease generations. Deleting in a versioned bucket keeps the last version.
+ * - AbortMultipartUpload: GoBackup aborts a failed multipart upload, and the agent a
+ *   killed run's; MinIO checks this action separately from PutObject.
+ * - ListBucket and ListBucketVersions with an `s3:prefix` in the folder: verification,
+ *   listing, a claim's earliest version. ListBucketMultipartUploads (bucket-wide: no
+ *   server takes a prefix condition on it) to find a killed run's incomplete upload.
+ * - GetObjectVersion and DeleteObjectVersion in `<folder>.agent/` only: a claim on a
+ *   server that ignores If-None-Match reads the key's first version and removes its
+ *   own losing one. No archive version can be destroyed with this key.
  * Nothing on `.restores/`: a backup key cannot forge or erase a restore's record.
  *
- * Restore user: ListBucket and GetObject on the database folders, GetObject and
- * PutObject on `.restores/` (the claim of a restore id, and its outcome). It can delete
- * nothing and overwrite no backup.
+ * Restore user: ListBucket and GetObject on the database folders; on `.restores/`,
+ * GetObject, PutObject, ListBucketVersions, GetObjectVersion, DeleteObjectVersion and
+ * DeleteObject (the claim of a restore id, exactly once, and its outcome; a claim on a
+ * server that ignores If-None-Match removes its own losing version, and MinIO checks
+ * DeleteObject for that). On a versioned bucket a deleted claim still holds (the key's
+ * earliest version decides). It can delete no backup and overwrite none.
  *
- * Both: GetBucketLocation, which S3 clients ask for the bucket's region.
+ * Both: GetBucketLocation (the region S3 clients ask for) and GetBucketVersioning (how
+ * a claim is made exactly once there).
  */
 
 /** A statement of a policy, in AWS's field order. */
@@ -51,27 +62,35 @@ function folders(scope: PolicyScope): string[] {
     return [...scope.databases].sort().map((db) => `${scope.prefix}/${db}/`);
 }
 
-function common(scope: PolicyScope): PolicyStatement[] {
-    return [
-        { Sid: "LocateBucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: [bucketArn(scope)] },
-        {
-            Sid: "ListBackupFolders",
-            Effect: "Allow",
-            Action: ["s3:ListBucket"],
-            Resource: [bucketArn(scope)],
-            // Only inside each folder: a bare prefix would also list `prefix-other/...`.
-            Condition: { StringLike: { "s3:prefix": folders(scope).map((f) => `${f}*`) } },
-        },
-    ];
+function locate(scope: PolicyScope): PolicyStatement {
+    return { Sid: "LocateBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:GetBucketVersioning"], Resource: [bucketArn(scope)] };
 }
+
+/** Bucket-level listing actions, only inside the given key prefixes. */
+function listIn(sid: string, actions: string[], scope: PolicyScope, prefixes: string[]): PolicyStatement {
+    // Only inside each folder: a bare prefix would also list `prefix-other/...`.
+    return { Sid: sid, Effect: "Allow", Action: actions, Resource: [bucketArn(scope)], Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } } };
+}
+
+function restoresFolder(scope: PolicyScope): string {
+    return `${scope.prefix}/.restores/`;
+}
+
+/** Version actions a claim needs on its records (see package claim in the agent). */
+export const CLAIM_VERSION_ACTIONS = ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] as const;
 
 /** The backup user's policy document, statements in a fixed order. */
 export function backupPolicyDocument(scope: PolicyScope): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
-            ...common(scope),
+            locate(scope),
+            listIn("ListBackupFolders", ["s3:ListBucket", "s3:ListBucketVersions"], scope, folders(scope)),
+            // MinIO refuses an s3:prefix condition on this action (and AWS defines none):
+            // it lists incomplete uploads' keys bucket-wide, and aborts only in the folders.
+            { Sid: "ListIncompleteUploads", Effect: "Allow", Action: ["s3:ListBucketMultipartUploads"], Resource: [bucketArn(scope)] },
             { Sid: "ReadWriteBackups", Effect: "Allow", Action: [...BACKUP_OBJECT_ACTIONS], Resource: folders(scope).map((f) => `${bucketArn(scope)}/${f}*`) },
+            { Sid: "ClaimRecords", Effect: "Allow", Action: [...CLAIM_VERSION_ACTIONS], Resource: folders(scope).map((f) => `${bucketArn(scope)}/${f}.agent/*`) },
         ],
     };
 }
@@ -81,9 +100,18 @@ export function restorePolicyDocument(scope: PolicyScope): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
-            ...common(scope),
+            locate(scope),
+            listIn("ListBackupFolders", ["s3:ListBucket"], scope, folders(scope)),
+            listIn("ListRestoreRecords", ["s3:ListBucketVersions"], scope, [restoresFolder(scope)]),
             { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: folders(scope).map((f) => `${bucketArn(scope)}/${f}*`) },
-            { Sid: "RecordRestores", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${bucketArn(scope)}/${scope.prefix}/.restores/*`] },
+            {
+                Sid: "RecordRestores",
+                Effect: "Allow",
+                // DeleteObject too: MinIO checks it (not only DeleteObjectVersion) for a
+                // version delete, and cannot tell the two apart by a condition.
+                Action: [...CLAIM_VERSION_ACTIONS, "s3:DeleteObject", "s3:GetObject", "s3:PutObject"].sort(),
+                Resource: [`${bucketArn(scope)}/${restoresFolder(scope)}*`],
+            },
         ],
     };
 }

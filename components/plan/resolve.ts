@@ -18,10 +18,15 @@ export type InputTree<T> = [T] extends [string | number | boolean]
  * gets none: it never replaces lifecycle rules it does not own. Plain numbers,
  * because they decide which lifecycle resources exist.
  */
-export function bucketRetention(args: SqlServerBackupArgs): { retentionDays: number; maxAgeDays: number } {
+export function bucketRetention(args: SqlServerBackupArgs): { retentionDays: number } {
     const bucket = args.storage.bucket ?? {};
-    if (!bucketOwned(args)) return { retentionDays: 0, maxAgeDays: 0 };
-    return { retentionDays: bucket.retentionDays ?? bucket.noncurrentVersionRetentionDays ?? DEFAULTS.retentionDays, maxAgeDays: bucket.maxAgeDays ?? 0 };
+    if (!bucketOwned(args)) return { retentionDays: 0 };
+    return { retentionDays: bucket.retentionDays ?? bucket.noncurrentVersionRetentionDays ?? DEFAULTS.retentionDays };
+}
+
+/** `<project>/<stack>/<component name>`: the default owner of the component's folders. */
+export function defaultDeploymentId(name: string): string {
+    return `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
 }
 
 /** The settings with every default applied, leaves still Inputs. */
@@ -49,14 +54,19 @@ export function settingsTree(name: string, args: SqlServerBackupArgs): InputTree
             bucket: storage.bucket?.name ?? defaultBucketName(name),
             prefix: storage.prefix ?? DEFAULTS.prefix,
             keep: storage.keep ?? DEFAULTS.keep,
+            keepDaily: storage.keepDaily ?? 0,
+            keepWeekly: storage.keepWeekly ?? 0,
+            keepMonthly: storage.keepMonthly ?? 0,
+            keepFailed: storage.keepFailed ?? DEFAULTS.keepFailed,
             timeoutSeconds: storage.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
             maxRetries: storage.maxRetries ?? DEFAULTS.maxRetries,
-            pruneUntracked: storage.pruneUntracked ?? false,
             customCA: storage.caCertificate !== undefined,
+            takeOverFrom: storage.takeOverFrom ?? "",
             ...bucketRetention(args),
         },
         workdir: IMAGE.workdir,
         ...(localCopies > 0 ? { localCopy: { path: IMAGE.localCopies, keep: localCopies } } : {}),
+        deploymentId: args.deploymentId ?? defaultDeploymentId(name),
     };
 }
 

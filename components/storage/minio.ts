@@ -86,7 +86,7 @@ export function provisionStorage(
             // just written (seen in 7 of 20 fresh buckets), with no error anywhere.
             resources.lifecycle = new minio.IlmPolicy(
                 childName(name, "lifecycle"),
-                { bucket, rules: settings.apply((s) => lifecycleRules(s.storage, s.databases.map((db) => db.name))) },
+                { bucket, rules: settings.apply((s) => lifecycleRules(s.storage)) },
                 { ...keep, dependsOn: [...dependsOn, versioning] },
             );
         }

@@ -17,7 +17,7 @@ function agentRender(env: Record<string, string>): string {
     return execFileSync(agentBinary(), ["render"], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
 }
 
-const storageDefaults = { pathStyle: DEFAULTS.pathStyle, retentionDays: DEFAULTS.retentionDays, maxAgeDays: 0, pruneUntracked: false, customCA: false };
+const storageDefaults = { pathStyle: DEFAULTS.pathStyle, retentionDays: DEFAULTS.retentionDays, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepFailed: DEFAULTS.keepFailed, takeOverFrom: "", customCA: false };
 
 /**
  * One source of truth for the config's shape: the component's renderer and the agent's
@@ -34,6 +34,7 @@ describe("config contract: the component's renderer and the agent's agree", () =
             storage: { ...storageDefaults, endpoint: "https://s3.example.com", region: "eu-west-1", bucket: "sql-backups", prefix: "backups/sqlserver", keep: 9, timeoutSeconds: 120, maxRetries: 5, pathStyle: false },
             workdir,
             localCopy: { path: `${workdir}/archives`, keep: 3 },
+            deploymentId: "contract/test/orders",
         };
         const fromComponent = asGoBackupSees(renderGoBackupConfig(settings).yaml, { MSSQL_PASSWORD_ORDERS: secrets.password, MINIO_ACCESS_KEY: secrets.accessKey, MINIO_SECRET_KEY: secrets.secretKey });
         const rendered = agentRender({
@@ -66,6 +67,7 @@ describe("config contract: the component's renderer and the agent's agree", () =
             storage: { ...storageDefaults, endpoint: "http://minio:9000", region: DEFAULTS.region, bucket: "sql-backups", prefix: DEFAULTS.prefix, keep: DEFAULTS.keep, timeoutSeconds: DEFAULTS.timeoutSeconds, maxRetries: DEFAULTS.maxRetries },
             workdir: "/tmp/gobackup",
             localCopy: { path: "/tmp/gobackup/archives", keep: DEFAULTS.localCopies },
+            deploymentId: "contract/test/main",
         };
         const secrets = { MSSQL_PASSWORD_MAIN: "Same-Secret-1", MINIO_ACCESS_KEY: "backup-user", MINIO_SECRET_KEY: "Same-Secret-2" };
         const fromComponent = asGoBackupSees(renderGoBackupConfig(settings).yaml, secrets);

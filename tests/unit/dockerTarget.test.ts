@@ -42,9 +42,12 @@ describe("docker target (mocked engine)", () => {
         const env = envMap(container.inputs.envs);
         assert.deepStrictEqual(Object.keys(env), [
             "BACKUP_KEEP",
+            "BACKUP_KEEP_FAILED",
             "BACKUP_MAX_AGE_SECONDS",
+            "DEPLOYMENT_ID",
             "GOBACKUP_CONFIG_YAML",
             "HEALTH_SETTLE_SECONDS",
+            "LOCAL_KEEP",
             "MINIO_ACCESS_KEY_FILE",
             "MINIO_BUCKET",
             "MINIO_ENDPOINT",
@@ -67,6 +70,11 @@ describe("docker target (mocked engine)", () => {
         assert.strictEqual(env.MSSQL_PASSWORD_ORDERS_FILE, "/run/secrets/sqlserver-backup/MSSQL_PASSWORD_ORDERS");
         assert.strictEqual(env.PREFLIGHT_TARGETS, "sql.internal:1433 10.0.0.5:14330 minio:9000");
         assert.strictEqual(env.BACKUP_MAX_AGE_SECONDS, "93600", "daily schedule: 24 h + 2 h");
+        // Retention is the agent's, after verification: the policy travels as env, never as GoBackup's keep.
+        assert.strictEqual(env.BACKUP_KEEP, "7");
+        assert.strictEqual(env.LOCAL_KEEP, "2");
+        assert.doesNotMatch(env.GOBACKUP_CONFIG_YAML, /keep:/);
+        assert.strictEqual(env.DEPLOYMENT_ID, "sqlserver-backup/test/orders");
     });
 
     it("puts each credential in its own file the image's user can read on any Docker provider version (0444, no owner)", async () => {

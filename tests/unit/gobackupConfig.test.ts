@@ -52,13 +52,13 @@ describe("GoBackup config renderer", () => {
             force_path_style: true,
             timeout: 300,
             max_retries: 3,
-            keep: 7,
         });
         assert.strictEqual(config.models.billing.storages.minio.path, "backups/sqlserver/billing");
     });
 
-    it("keeps a local copy per database on the workdir volume with its own keep", () => {
-        assert.deepStrictEqual(config.models.orders.storages.local, { type: "local", path: "/tmp/gobackup/archives/orders", keep: 2 });
+    it("keeps a local copy per database on the workdir volume, and gives GoBackup no keep anywhere (it would prune before verification)", () => {
+        assert.deepStrictEqual(config.models.orders.storages.local, { type: "local", path: "/tmp/gobackup/archives/orders" });
+        assert.doesNotMatch(renderGoBackupConfig(validSettings()).yaml, /keep/);
         const noCopy = parse(renderGoBackupConfig({ ...validSettings(), localCopy: undefined }).yaml);
         assert.deepStrictEqual(Object.keys(noCopy.models.orders.storages), ["minio"]);
     });

@@ -16,18 +16,33 @@ describe("backup user policy", () => {
     it("renders exactly this canonical JSON (golden), byte for byte stable, databases in a fixed order", () => {
         const expected =
             '{"Version":"2012-10-17","Statement":[' +
-            '{"Sid":"LocateBucket","Effect":"Allow","Action":["s3:GetBucketLocation"],"Resource":["arn:aws:s3:::sql-backups"]},' +
-            '{"Sid":"ListBackupFolders","Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::sql-backups"],' +
+            '{"Sid":"LocateBucket","Effect":"Allow","Action":["s3:GetBucketLocation","s3:GetBucketVersioning"],"Resource":["arn:aws:s3:::sql-backups"]},' +
+            '{"Sid":"ListBackupFolders","Effect":"Allow","Action":["s3:ListBucket","s3:ListBucketVersions"],"Resource":["arn:aws:s3:::sql-backups"],' +
             '"Condition":{"StringLike":{"s3:prefix":["backups/sqlserver/billing/*","backups/sqlserver/orders/*"]}}},' +
+            '{"Sid":"ListIncompleteUploads","Effect":"Allow","Action":["s3:ListBucketMultipartUploads"],"Resource":["arn:aws:s3:::sql-backups"]},' +
             '{"Sid":"ReadWriteBackups","Effect":"Allow","Action":["s3:AbortMultipartUpload","s3:DeleteObject","s3:GetObject","s3:PutObject"],' +
-            '"Resource":["arn:aws:s3:::sql-backups/backups/sqlserver/billing/*","arn:aws:s3:::sql-backups/backups/sqlserver/orders/*"]}]}';
+            '"Resource":["arn:aws:s3:::sql-backups/backups/sqlserver/billing/*","arn:aws:s3:::sql-backups/backups/sqlserver/orders/*"]},' +
+            '{"Sid":"ClaimRecords","Effect":"Allow","Action":["s3:DeleteObjectVersion","s3:GetObjectVersion"],' +
+            '"Resource":["arn:aws:s3:::sql-backups/backups/sqlserver/billing/.agent/*","arn:aws:s3:::sql-backups/backups/sqlserver/orders/.agent/*"]}]}';
         assert.strictEqual(renderBackupPolicy(SCOPE), expected);
         assert.strictEqual(renderBackupPolicy({ ...SCOPE, databases: ["billing", "orders"] }), expected);
     });
 
     it("grants only Allow statements and only the listed actions", () => {
         const actions = [...new Set(policy.Statement.flatMap((s) => s.Action))].sort();
-        assert.deepStrictEqual(actions, ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+        assert.deepStrictEqual(actions, [
+            "s3:AbortMultipartUpload",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:GetBucketLocation",
+            "s3:GetBucketVersioning",
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:ListBucket",
+            "s3:ListBucketMultipartUploads",
+            "s3:ListBucketVersions",
+            "s3:PutObject",
+        ]);
         assert.ok(policy.Statement.every((s) => s.Effect === "Allow"));
         assert.ok(!actions.some((a) => a.includes("*") || a.startsWith("admin:")));
     });
@@ -39,6 +54,9 @@ describe("backup user policy", () => {
         assert.ok(!allows(policy, "s3:PutObject", "backups/sqlserver/.restores/incident.json"), "a backup key cannot forge a restore's record");
         assert.ok(!allows(policy, "s3:DeleteObject", "backups/sqlserver/.restores/incident.json"), "nor erase one");
         assert.ok(!allows(policy, "s3:GetObject", "backups/sqlserver-other/orders/a.tar"));
+        // Versions of archives can never be destroyed with this key: only the agent's own records' versions.
+        assert.ok(allows(policy, "s3:DeleteObjectVersion", "backups/sqlserver/orders/.agent/lease/00000000000000000001.json"));
+        assert.ok(!allows(policy, "s3:DeleteObjectVersion", "backups/sqlserver/orders/2026.11.23.02.00.00.tar"), "no archive version can be destroyed");
         assert.ok(!allows(policy, "s3:GetObject", "other/orders/a.tar"));
     });
 
@@ -51,12 +69,16 @@ describe("backup user policy", () => {
 describe("restore user policy", () => {
     const policy = restorePolicyDocument(SCOPE);
 
-    it("reads the backups and records restores, and can delete or overwrite nothing", () => {
+    it("reads the backups and records restores, and can delete or overwrite no backup", () => {
         assert.ok(allows(policy, "s3:GetObject", "backups/sqlserver/orders/2026.11.23.02.00.00.tar"));
         assert.ok(allows(policy, "s3:PutObject", "backups/sqlserver/.restores/incident-1.json"));
         assert.ok(allows(policy, "s3:GetObject", "backups/sqlserver/.restores/incident-1.json"));
         assert.ok(!allows(policy, "s3:PutObject", "backups/sqlserver/orders/2026.11.23.02.00.00.tar"), "no overwriting a backup");
-        assert.ok(!policy.Statement.some((s) => s.Action.some((a) => /Delete|Abort/.test(a))), "no delete of any kind");
+        // Deleting is limited to its own losing versions of restore claims (a claim on a server that ignores If-None-Match).
+        for (const key of ["backups/sqlserver/orders/2026.11.23.02.00.00.tar", "backups/sqlserver/orders/.agent/owner.json"]) {
+            for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload"]) assert.ok(!allows(policy, action, key), `${action} ${key}`);
+        }
+        assert.ok(allows(policy, "s3:DeleteObjectVersion", "backups/sqlserver/.restores/incident-1.json"));
         assert.strictEqual(renderRestorePolicy(SCOPE), renderRestorePolicy({ ...SCOPE, databases: ["billing", "orders"] }));
     });
 });

@@ -45,6 +45,9 @@ describe("restore as code (mocked engine)", () => {
             { ...env, MINIO_ENDPOINT: undefined, MINIO_REGION: undefined, TZ: undefined },
             {
                 BACKUP_KEEP: "7",
+                BACKUP_KEEP_FAILED: "2",
+                // The restore refuses a folder or archive another deployment made.
+                DEPLOYMENT_ID: "sqlserver-backup/test/orders",
                 MINIO_BUCKET: "sql-backups",
                 MINIO_ENDPOINT: undefined,
                 MINIO_FORCE_PATH_STYLE: "true",

@@ -77,7 +77,7 @@ describe("SqlServerBackup (mocked engine)", () => {
         });
     });
 
-    it("never expires current archives by default: keep governs them; deleted or replaced ones expire after retentionDays", async () => {
+    it("never expires current archives: only the agent's retention deletes them; deleted or replaced ones expire after retentionDays", async () => {
         new SqlServerBackup("orders", validArgs());
         await settle();
         const lifecycle = only(resources, "minio:index/ilmPolicy:IlmPolicy");
@@ -96,16 +96,21 @@ describe("SqlServerBackup (mocked engine)", () => {
         assert.ok(only(resources, "minio:index/ilmPolicy:IlmPolicy").dependsOn!.includes("orders-versioning"));
     });
 
-    it("caps the age of current archives only when asked, per database folder, never restore records", async () => {
+    it("hands the retention policy and the deployment id to the agent, never to GoBackup or a lifecycle rule", async () => {
         const args = validArgs();
-        args.storage.bucket = { name: "sql-backups", retentionDays: 14, maxAgeDays: 90 };
-        new SqlServerBackup("orders", args);
+        args.storage.bucket = { name: "sql-backups", retentionDays: 14 };
+        args.storage.keepDaily = 14;
+        args.storage.keepWeekly = 8;
+        args.storage.keepMonthly = 12;
+        args.deploymentId = "shop/prod/orders";
+        const backup = new SqlServerBackup("orders", args);
         await settle();
         assert.deepStrictEqual(only(resources, "minio:index/ilmPolicy:IlmPolicy").inputs.rules, [
             { id: "noncurrent-backups-sqlserver", filter: "backups/sqlserver/", expiration: "DeleteMarker", noncurrentVersionExpirationDays: 14 },
-            { id: "max-age-backups-sqlserver-billing", filter: "backups/sqlserver/billing/", expiration: "90d" },
-            { id: "max-age-backups-sqlserver-orders", filter: "backups/sqlserver/orders/", expiration: "90d" },
         ]);
+        assert.doesNotMatch(await valueOf(backup.config), /keep/);
+        const settings = await valueOf(backup.settings);
+        assert.deepStrictEqual([settings.storage.keepDaily, settings.storage.keepWeekly, settings.storage.keepMonthly, settings.deploymentId], [14, 8, 12, "shop/prod/orders"]);
     });
 
     it("uses an existing bucket by name without touching its versioning or lifecycle", async () => {
@@ -246,9 +251,11 @@ describe("SqlServerBackup (mocked engine)", () => {
         assert.strictEqual(parsed.models.crm.databases.crm.port, 1433);
         assert.strictEqual(parsed.models.crm.databases.crm.username, "sa");
         assert.strictEqual(parsed.models.crm.databases.crm.trust_server_certificate, false);
-        assert.strictEqual(parsed.models.crm.storages.minio.keep, 14);
         assert.strictEqual(parsed.models.crm.storages.minio.path, "backups/sqlserver/crm");
-        assert.strictEqual(parsed.models.crm.storages.local.keep, 2);
+        assert.strictEqual(parsed.models.crm.storages.local.path, "/tmp/gobackup/archives/crm");
+        const settings = await valueOf(backup.settings);
+        assert.deepStrictEqual([settings.storage.keep, settings.storage.keepFailed, settings.localCopy?.keep], [14, 2, 2]);
+        assert.strictEqual(settings.deploymentId, "sqlserver-backup/test/crm", "owner: <project>/<stack>/<component name>");
         assert.strictEqual(await valueOf(backup.timeZone), "Etc/UTC");
     });
 });

@@ -51,10 +51,13 @@ const BAD_INPUTS: Case[] = [
     ["a prefix with a wildcard", "storage.prefix", (a) => (a.storage.prefix = "backups/*"), /segments/],
     ["keep 0", "storage.keep", (a) => (a.storage.keep = 0), /1 to 10000/],
     ["keep 2.5", "storage.keep", (a) => (a.storage.keep = 2.5), /whole number/],
-    ["an age cap shorter than keep's span", "storage.bucket.maxAgeDays", (a) => {
-        a.storage.keep = 14;
-        a.storage.bucket = { name: "sql-backups", maxAgeDays: 10 };
-    }, /at least 15/],
+    ["an age cap on current archives (it would delete the newest verified backups once backups stop)", "storage.bucket.maxAgeDays", (a) => {
+        a.storage.bucket = { name: "sql-backups", maxAgeDays: 400 };
+    }, /was removed: .*storage\.keepDaily/],
+    ["a negative calendar tier", "storage.keepMonthly", (a) => (a.storage.keepMonthly = -1), /0 to 10000/],
+    ["keepFailed 1.5", "storage.keepFailed", (a) => (a.storage.keepFailed = 1.5), /whole number/],
+    ["a deployment id with a line break", "deploymentId", (a) => (a.deploymentId = "shop/prod\norders"), /printable/],
+    ["an empty takeOverFrom is fine, one with a trailing space is not", "storage.takeOverFrom", (a) => (a.storage.takeOverFrom = "shop/old "), /leading or trailing/],
     ["negative retention", "storage.bucket.retentionDays", (a) => (a.storage.bucket = { retentionDays: -1 }), /0 to 36500/],
     ["both retentionDays and its old name", "storage.bucket.noncurrentVersionRetentionDays", (a) => (a.storage.bucket = { retentionDays: 7, noncurrentVersionRetentionDays: 7 }), /old name/],
     ["both admin and provider", "storage.admin", (a) => (a.storage.provider = {} as never), /exactly one/],

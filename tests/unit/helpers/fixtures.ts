@@ -57,11 +57,15 @@ export function validSettings(): BackupSettings {
             maxRetries: 3,
             pathStyle: true,
             retentionDays: 30,
-            maxAgeDays: 0,
-            pruneUntracked: false,
+            keepDaily: 0,
+            keepWeekly: 0,
+            keepMonthly: 0,
+            keepFailed: 2,
+            takeOverFrom: "",
             customCA: false,
         },
         workdir: "/tmp/gobackup",
         localCopy: { path: "/tmp/gobackup/archives", keep: 2 },
+        deploymentId: "project/stack/orders",
     };
 }
