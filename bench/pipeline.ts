@@ -3,9 +3,13 @@
  * environment the component renders, GoBackup's real engine (GOBACKUP_BIN) archiving
  * and uploading a bacpac (written by the sqlpackage TEST DOUBLE, incompressible like
  * a real bacpac zip) to a real MinIO on 127.0.0.1, the tar shim hashing the archive
- * while it is written, the cp shim making the local copy a hard link, and the agent
- * verifying the upload by ETag and writing the manifest. In the same run, the
- * physical limit: `mc cp` of the same file to the same MinIO.
+ * while it is written, the cp shim making the local copy a hard link, the agent
+ * verifying the upload by ETag, writing the manifest and applying the retention
+ * policy (its lease and owner checks included). In the same run, the physical limit:
+ * `mc cp` of the same file to the same MinIO.
+ *
+ * And restore: the agent's `restore` from the bucket up to the moment sqlpackage
+ * starts, against `mc cp` of the same object to local disk in the same run.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,8 +17,7 @@ import { AgentHarness, backupEngine } from "../tests/integration/helpers/agent";
 import { MinioServer } from "../tests/integration/helpers/minio";
 import { provisionLikeComponent } from "../tests/integration/helpers/provision";
 import { runCommand } from "../tests/integration/helpers/exec";
-
-export type Compression = "tar" | "tgz" | "tar.zst";
+import { S3ProxyDouble } from "../tests/integration/helpers/s3proxy";
 
 export interface PipelineSample {
     seconds: number;
@@ -40,11 +43,26 @@ export function variantName(variant: Variant): string {
 
 export interface PipelineResult {
     sizeBytes: number;
-    compression: Compression;
     variant: Variant;
     pipeline: PipelineSample[];
     limitSeconds: number[];
 }
+
+/** One restore: the agent's time until sqlpackage starts, its peak disk, and the raw download beside it. */
+export interface RestoreSample {
+    seconds: number;
+    peakWorkdirBytes: number;
+    downloadSeconds: number;
+}
+
+export interface RestoreResult {
+    sizeBytes: number;
+    archiveBytes: number;
+    samples: RestoreSample[];
+}
+
+/** The S3 requests one backup run makes, by operation, seen by the s3-proxy-double. */
+export type RequestCounts = Record<string, number>;
 
 export function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
@@ -58,15 +76,27 @@ async function duBytes(dir: string): Promise<number> {
     return result.code === 0 ? Number(result.stdout.split("\t")[0]) : 0;
 }
 
-/** Resident memory of a process and all its descendants, from /proc. */
+/**
+ * Resident memory of a process and all its descendants, from /proc. A Go program forks
+ * from whichever thread runs the call, so every thread's children count, not only the
+ * main thread's (/proc/<pid>/task/<pid>/children alone misses GoBackup's).
+ */
 export function treeRss(pid: number): number {
     let total = 0;
     const children = (parent: number): number[] => {
+        let tasks: string[];
         try {
-            return fs.readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+            tasks = fs.readdirSync(`/proc/${parent}/task`);
         } catch {
             return [];
         }
+        return tasks.flatMap((task) => {
+            try {
+                return fs.readFileSync(`/proc/${parent}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+            } catch {
+                return [];
+            }
+        });
     };
     const stack = [pid];
     while (stack.length) {
@@ -83,8 +113,39 @@ export function treeRss(pid: number): number {
 }
 
 export interface PipelineBench {
-    run(sizeBytes: number, compression: Compression, runs: number, variant?: Variant): Promise<PipelineResult>;
+    run(sizeBytes: number, runs: number, variant?: Variant): Promise<PipelineResult>;
+    restore(sizeBytes: number, runs: number): Promise<RestoreResult>;
+    requests(sizeBytes: number): Promise<RequestCounts>;
     close(): Promise<void>;
+}
+
+/** "PUT /bucket/key?uploadId=..." -> "PUT (part)": what a request does, without its key. */
+export function operation(line: string): string {
+    const [method, target] = line.split(" ");
+    const [pathPart, query = ""] = target.split("?");
+    const params = new URLSearchParams(query);
+    const key = pathPart.split("/").slice(2).join("/");
+    if (params.has("uploads")) return `${method} ${method === "GET" ? "list uploads" : "start multipart"}`;
+    if (params.has("uploadId")) return `${method} ${params.has("partNumber") ? "part" : method === "POST" ? "complete multipart" : "multipart"}`;
+    if (params.has("versions")) return `${method} list versions`;
+    if (params.has("list-type")) return `${method} list`;
+    if (params.has("location") || params.has("object-lock") || params.has("versioning")) return `${method} bucket ${[...params.keys()][0]}`;
+    const kind = /\.agent\/lease\//.test(key)
+        ? "lease"
+        : /\.agent\/owner\.json$/.test(key)
+          ? "owner"
+          : /\.agent\/(probe|capabilities)/.test(key)
+            ? "capabilities"
+            : /\.manifest\.json$/.test(key)
+              ? "manifest"
+              : /\.gobackup-state\//.test(key)
+                ? "GoBackup state"
+                : /\.tar$/.test(key)
+                  ? "archive"
+                  : key === ""
+                    ? "bucket"
+                    : "other";
+    return `${method} ${kind}${line.includes("If-None-Match") ? " (if absent)" : ""}`;
 }
 
 /** Sets up MinIO and the component's users; returns a runner of the agent on GoBackup's engine. */
@@ -95,6 +156,7 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
     await minio.start();
     const user = await provisionLikeComponent(minio, { bucket: "bench", prefix: "backups/sqlserver", databases: ["bench"] });
     const harnesses: AgentHarness[] = [];
+    const clear = () => minio.mc(["rm", "--recursive", "--force", "--versions", `admin/${user.bucket}/${user.prefix}/`]);
 
     async function bacpacOf(h: AgentHarness, sizeBytes: number): Promise<string> {
         const file = path.join(root, `payload-${sizeBytes}.bacpac`);
@@ -107,38 +169,49 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
         return file;
     }
 
-    function harness(compression: Compression, variant: Variant): AgentHarness {
+    function harness(variant: Variant, endpoint = minio.endpoint): AgentHarness {
         const h = new AgentHarness({
             engine: backupEngine(tools.mc),
             databases: ["bench"],
             keep: 1,
-            storage: { endpoint: minio.endpoint, bucket: user.bucket, prefix: user.prefix, accessKey: user.accessKey, secretKey: user.secretKey },
-            compression,
+            storage: { endpoint, bucket: user.bucket, prefix: user.prefix, accessKey: user.accessKey, secretKey: user.secretKey, restore: user.restore },
             localCopies: variant.localCopy ? 1 : 0,
         });
         harnesses.push(h);
         return h;
     }
 
+    /** Samples a process tree's memory and a directory's size until stopped. */
+    function sample(pid: () => number | undefined, dir: string): { stop(): { peakRss: number; peakDisk: number } } {
+        let peakRss = 0;
+        let peakDisk = 0;
+        const timer = setInterval(async () => {
+            const p = pid();
+            if (p) peakRss = Math.max(peakRss, treeRss(p));
+            peakDisk = Math.max(peakDisk, await duBytes(dir));
+        }, 100);
+        return {
+            stop() {
+                clearInterval(timer);
+                return { peakRss, peakDisk };
+            },
+        };
+    }
+
     return {
-        async run(sizeBytes, compression, runs, variant = AS_DEPLOYED) {
-            const h = harness(compression, variant);
+        async run(sizeBytes, runs, variant = AS_DEPLOYED) {
+            const h = harness(variant);
             const bacpac = await bacpacOf(h, sizeBytes);
             const pipeline: PipelineSample[] = [];
             const limitSeconds: number[] = [];
             for (let i = 0; i < runs; i++) {
                 fs.rmSync(h.settings.workdir, { recursive: true, force: true });
                 fs.mkdirSync(h.settings.workdir, { recursive: true });
-                let peakRss = 0;
-                let peakDisk = 0;
                 const started = process.hrtime.bigint();
                 const running = h.start(["once"], { SQLPACKAGE_DOUBLE_FROM: bacpac });
-                const timer = setInterval(async () => {
-                    if (running.child.pid) peakRss = Math.max(peakRss, treeRss(running.child.pid));
-                    peakDisk = Math.max(peakDisk, await duBytes(h.settings.workdir));
-                }, 100);
+                const sampling = sample(() => running.child.pid, h.settings.workdir);
                 const code = await running.exited;
-                clearInterval(timer);
+                const { peakRss, peakDisk } = sampling.stop();
                 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
                 if (code !== 0) throw new Error(`the agent's once failed:\n${running.output()}`);
                 const record = JSON.parse(fs.readFileSync(path.join(h.settings.workdir, ".sqlserver-backup", "models", "bench.json"), "utf8"));
@@ -156,11 +229,63 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 await minio.mcOk(["cp", "--quiet", bacpac, `${user.alias}/${user.bucket}/${user.prefix}/bench/limit-payload.bacpac`]);
                 limitSeconds.push(Number(process.hrtime.bigint() - limitStart) / 1e9);
                 // Keep MinIO's disk from filling up between runs.
-                await minio.mc(["rm", "--recursive", "--force", "--versions", `admin/${user.bucket}/${user.prefix}/`]);
+                await clear();
                 // Archive names have one-second resolution.
                 await new Promise((resolve) => setTimeout(resolve, 1100));
             }
-            return { sizeBytes, compression, variant, pipeline, limitSeconds };
+            return { sizeBytes, variant, pipeline, limitSeconds };
+        },
+        async restore(sizeBytes, runs) {
+            const h = harness(AS_DEPLOYED);
+            const bacpac = await bacpacOf(h, sizeBytes);
+            const backup = await h.run(["once"], { SQLPACKAGE_DOUBLE_FROM: bacpac });
+            if (backup.code !== 0) throw new Error(`the backup to restore failed:\n${backup.stdout}`);
+            const record = JSON.parse(fs.readFileSync(path.join(h.settings.workdir, ".sqlserver-backup", "models", "bench.json"), "utf8"));
+            const archive = record.lastRun.archive as { name: string; bytes: number };
+            const key = `${user.prefix}/bench/${archive.name}`;
+            const samples: RestoreSample[] = [];
+            const downloaded = path.join(root, "downloaded.tar");
+            for (let i = 0; i < runs; i++) {
+                const startedFile = path.join(root, "sqlpackage-started");
+                fs.rmSync(startedFile, { force: true });
+                const env = { ...h.restoreEnv({ id: `bench-${sizeBytes}-${i}` }), SQLPACKAGE_DOUBLE_STARTED_FILE: startedFile, RESTORE_DATABASE: "bench" };
+                const started = Date.now();
+                const running = h.start(["restore"], env);
+                const sampling = sample(() => running.child.pid, h.settings.workdir);
+                const code = await running.exited;
+                const { peakDisk } = sampling.stop();
+                if (code !== 0) throw new Error(`the restore failed:\n${running.output()}`);
+                const seconds = (Number(fs.readFileSync(startedFile, "utf8")) / 1e6 - started) / 1000;
+                const downloadStart = process.hrtime.bigint();
+                await minio.mcOk(["cp", "--quiet", `admin/${user.bucket}/${key}`, downloaded]);
+                samples.push({ seconds, peakWorkdirBytes: peakDisk, downloadSeconds: Number(process.hrtime.bigint() - downloadStart) / 1e9 });
+                fs.rmSync(downloaded, { force: true });
+            }
+            await clear();
+            return { sizeBytes, archiveBytes: archive.bytes, samples };
+        },
+        async requests(sizeBytes) {
+            const proxy = new S3ProxyDouble(minio.endpoint, { [user.accessKey]: user.secretKey, [user.restore.accessKey]: user.restore.secretKey });
+            await proxy.start();
+            try {
+                const h = harness(AS_DEPLOYED, proxy.endpoint);
+                const bacpac = await bacpacOf(h, sizeBytes);
+                // A steady state: earlier runs in the folder, so retention has something to do.
+                for (let i = 0; i < 3; i++) {
+                    const once = await h.run(["once"], { SQLPACKAGE_DOUBLE_FROM: bacpac });
+                    if (once.code !== 0) throw new Error(`the run failed:\n${once.stdout}`);
+                    await new Promise((resolve) => setTimeout(resolve, 1100));
+                }
+                const before = (await proxy.requests()).length;
+                const once = await h.run(["once"], { SQLPACKAGE_DOUBLE_FROM: bacpac });
+                if (once.code !== 0) throw new Error(`the run failed:\n${once.stdout}`);
+                const counts: RequestCounts = {};
+                for (const line of (await proxy.requests()).slice(before)) counts[operation(line)] = (counts[operation(line)] ?? 0) + 1;
+                await clear();
+                return counts;
+            } finally {
+                await proxy.stop();
+            }
         },
         async close() {
             harnesses.forEach((h) => h.remove());

@@ -3,6 +3,7 @@
  * Writes bench/RESULTS.md and bench/results.json.
  *
  *   BENCH_SIZES  comma-separated bacpac sizes (default 256M,1G,4G)
+ *   BENCH_RESTORE_SIZES  sizes of the restore bench (default 1G,4G)
  *   BENCH_RUNS   runs per measurement, median reported (default 3)
  *   GOBACKUP_BIN the GoBackup engine (else `gobackup` on PATH); without one, the
  *                pipeline part is reported as not measured
@@ -12,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { findTool } from "../tests/integration/helpers/tools";
-import { Compression, median, PipelineResult, pipelineBench, Variant, variantName } from "./pipeline";
+import { median, PipelineResult, pipelineBench, RequestCounts, RestoreResult, Variant, variantName } from "./pipeline";
 import { programCost, ProgramSample } from "./program";
 import { SoakReport, soakSection } from "./soakReport";
 
@@ -55,13 +56,35 @@ function pipelineTable(results: PipelineResult[]): string {
         const limit = median(r.limitSeconds);
         const variant = variantName(r.variant);
         const verify = median(r.pipeline.map((s) => s.verifySeconds));
-        return `| ${mib(r.sizeBytes)} | ${r.compression}${variant ? `, ${variant}` : ""} | ${fmt(seconds)} s | ${fmt(r.sizeBytes / MiB / seconds, 0)} MiB/s | ${fmt(limit)} s | ${fmt(seconds / limit)} | ${fmt(verify)} s (${fmt((100 * verify) / seconds, 1)} %) | ${mib(Math.max(...r.pipeline.map((s) => s.peakWorkdirBytes)))} | ${mib(Math.max(...r.pipeline.map((s) => s.peakRssBytes)))} | ${mib(r.pipeline[0].archiveBytes)} |`;
+        return `| ${mib(r.sizeBytes)} | ${variant || "as deployed"} | ${fmt(seconds)} s | ${fmt(r.sizeBytes / MiB / seconds, 0)} MiB/s | ${fmt(limit)} s | ${fmt(seconds / limit)} | ${fmt(verify)} s (${fmt((100 * verify) / seconds, 1)} %) | ${mib(Math.max(...r.pipeline.map((s) => s.peakWorkdirBytes)))} | ${mib(Math.max(...r.pipeline.map((s) => s.peakRssBytes)))} | ${mib(r.pipeline[0].archiveBytes)} |`;
     });
     return [
-        "| bacpac | compress_with | pipeline (median) | throughput | `mc cp` limit (median) | ratio | verification after GoBackup exits (share) | peak workdir disk | peak memory (agent + engine + children) | archive |",
+        "| bacpac | variant | pipeline (median) | throughput | `mc cp` limit (median) | ratio | verification after GoBackup exits (share) | peak workdir disk | peak memory (agent + engine + children) | archive |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ...rows,
     ].join("\n");
+}
+
+function restoreTable(results: RestoreResult[]): string {
+    const rows = results.map((r) => {
+        const seconds = median(r.samples.map((s) => s.seconds));
+        const download = median(r.samples.map((s) => s.downloadSeconds));
+        const peak = Math.max(...r.samples.map((s) => s.peakWorkdirBytes));
+        return `| ${mib(r.sizeBytes)} | ${fmt(seconds)} s | ${fmt(download)} s | ${fmt(seconds / download)} | ${mib(peak)} (${fmt(peak / r.archiveBytes)} x the archive) | ${r.samples.map((s) => `${fmt(s.seconds)}/${fmt(s.downloadSeconds)}`).join(", ")} |`;
+    });
+    return [
+        "| bacpac | agent restore until sqlpackage starts (median) | `mc cp` download (median) | ratio | peak restore disk | each run (restore/download, s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+        ...rows,
+    ].join("\n");
+}
+
+function requestsTable(counts: RequestCounts): string {
+    const rows = Object.entries(counts)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([op, n]) => `| ${op} | ${n} |`);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return ["| request | count |", "| --- | --- |", ...rows, `| **total** | **${total}** |`].join("\n");
 }
 
 function programTable(samples: ProgramSample[]): string {
@@ -105,6 +128,9 @@ async function main(): Promise<void> {
     const program = await programCost([1, 10, 100], 5);
 
     const pipeline: PipelineResult[] = [];
+    const restores: RestoreResult[] = [];
+    let requests: RequestCounts = {};
+    const restoreSizes = (process.env.BENCH_RESTORE_SIZES ?? "1G,4G").split(",").map(parseSize);
     const minio = findTool("minio");
     const mc = findTool("mc");
     const go = findTool("go");
@@ -124,27 +150,27 @@ async function main(): Promise<void> {
         const bench = await pipelineBench({ minio, mc, gobackup }, root);
         try {
             for (const size of sizes) {
-                console.log(`pipeline ${mib(size)} tar x${runs}...`);
-                pipeline.push(await bench.run(size, "tar", runs));
+                console.log(`pipeline ${mib(size)} x${runs}...`);
+                pipeline.push(await bench.run(size, runs));
             }
-            // Other compressors (the component renders tar: a bacpac is already a zip) and
-            // the cost of the local copy, at the smallest and the largest size.
-            const smallest = Math.min(...sizes);
+            // The cost of the local copy, at the largest size.
             const largest = Math.max(...sizes);
-            for (const compression of ["tar.zst", "tgz"] as Compression[]) {
-                console.log(`pipeline ${mib(smallest)} ${compression} x${runs}...`);
-                pipeline.push(await bench.run(smallest, compression, runs));
-            }
             const variant: Variant = { localCopy: false };
-            console.log(`pipeline ${mib(largest)} tar, ${variantName(variant)} x${runs}...`);
-            pipeline.push(await bench.run(largest, "tar", runs, variant));
+            console.log(`pipeline ${mib(largest)}, ${variantName(variant)} x${runs}...`);
+            pipeline.push(await bench.run(largest, runs, variant));
+            for (const size of restoreSizes) {
+                console.log(`restore ${mib(size)} x${runs}...`);
+                restores.push(await bench.restore(size, runs));
+            }
+            console.log("requests of one run...");
+            requests = await bench.requests(Math.min(...sizes));
         } finally {
             await bench.close();
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
 
-    fs.writeFileSync(path.join(HERE, "results.json"), JSON.stringify({ facts, runs, pipeline, program }, null, 2) + "\n");
+    fs.writeFileSync(path.join(HERE, "results.json"), JSON.stringify({ facts, runs, pipeline, restores, requests, program }, null, 2) + "\n");
     const markdown = [
         "# Benchmark results",
         "",
@@ -161,11 +187,32 @@ async function main(): Promise<void> {
         "archives a bacpac (written by the sqlpackage TEST DOUBLE: incompressible, like a real bacpac zip) while the tar shim",
         "hashes it, keeps a local copy (default `localCopies`; the cp shim makes it a hard link) and uploads it to a real",
         "MinIO on 127.0.0.1; the agent then proves the bucket holds the same bytes by the object's ETag (no second",
-        "transfer) and writes the manifest. The limit is `mc cp` of the same file to the same MinIO, timed in the same run.",
-        "Verification is what the agent adds after GoBackup exits. Peak workdir disk includes the bacpac itself (sqlpackage",
-        "writes it there) and the archive; the local copy is a hard link.",
+        "transfer), writes the manifest and applies the retention policy (keep 1), all under its bucket lease. The limit is",
+        "`mc cp` of the same file to the same MinIO, timed in the same run. Verification is what the agent adds after",
+        "GoBackup exits. Peak workdir disk includes the bacpac itself (sqlpackage writes it there) and the archive; the",
+        "local copy is a hard link. Peak memory is the agent, GoBackup and every child (all threads' children counted).",
+        "Only `compress_with: tar` is measured: the agent refuses others (restore reads plain tar, and a bacpac is already",
+        "a zip).",
         "",
         pipelineNote || pipelineTable(pipeline),
+        "",
+        `## Restore until sqlpackage starts (median of ${runs} runs)`,
+        "",
+        "The agent's `restore` with the read-only restore identity and an id (its claim included), from its start to the",
+        "moment sqlpackage starts (the sqlpackage TEST DOUBLE records it): list and inspect the folder, read the archive in",
+        "one stream, hashed as it arrives and unpacked on the way (only the bacpac is written), SHA-256 checked against the",
+        "manifest. The limit is `mc cp` of the same object to local disk, timed in the same run, alternating with it.",
+        "",
+        pipelineNote || restoreTable(restores),
+        "",
+        "## S3 requests of one backup run",
+        "",
+        `One \`once\` at ${mib(Math.min(...sizes))} in a folder that holds earlier runs (keep 1), through the`,
+        "s3-proxy-double (a TEST DOUBLE that passes requests to the same MinIO and logs them): GoBackup's upload, the",
+        "agent's lease (take, release), owner check, capability probe (first run of a process), leftovers check, verification,",
+        "manifest, retention and clean-up.",
+        "",
+        pipelineNote || requestsTable(requests),
         "",
         "## Program cost (Pulumi mocks, median of 5 runs)",
         "",

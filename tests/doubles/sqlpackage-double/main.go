@@ -17,6 +17,7 @@
 //	SQLPACKAGE_DOUBLE_DELAY_SECONDS sleep this long after parsing (simulate a long export or import)
 //	SQLPACKAGE_DOUBLE_EXPORT_COPY   on Export, also copy the bacpac written to this path
 //	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
+//	SQLPACKAGE_DOUBLE_STARTED_FILE  write the start time (Unix nanoseconds) here
 //	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
 //	                                when set, a different value fails the login as SQL Server would
 //
@@ -65,6 +66,10 @@ func fail(format string, args ...any) {
 }
 
 func main() {
+	if file := os.Getenv("SQLPACKAGE_DOUBLE_STARTED_FILE"); file != "" {
+		// When this sqlpackage started, for benchmarks of what precedes it.
+		_ = os.WriteFile(file, []byte(strconv.FormatInt(time.Now().UnixNano(), 10)), 0o600)
+	}
 	if _, err := syscall.Getwd(); err != nil {
 		fmt.Fprintf(os.Stderr, "Unhandled exception. System.IO.FileNotFoundException: Unable to find the specified file.\n   at Interop.Sys.GetCwd() (%v)\n", err)
 		os.Exit(134)

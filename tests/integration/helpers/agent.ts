@@ -64,10 +64,12 @@ export interface AgentSetup {
     timeZone?: string;
     /** The password each database's export logs in with (the double checks it when EXPECT_PASSWORD is set). */
     password?: string;
-    /** GoBackup's compressor (the component renders tar; the bench compares others). */
-    compression?: "tar" | "tgz" | "tar.zst";
     /** Local copies kept (default 1; 0: none). */
     localCopies?: number;
+    /** Failed runs' uploads kept once a newer verified archive exists (default the component's). */
+    keepFailed?: number;
+    /** The deployment that owns the folders (default integration/test/agent). */
+    deploymentId?: string;
     /**
      * "local" (default): the agent runs here, in a private workdir. "image": the env and
      * files are laid out as the Docker target lays them out for the image (workdir and
@@ -124,15 +126,18 @@ export class AgentHarness {
                 timeoutSeconds: 60,
                 maxRetries: 0,
                 retentionDays: DEFAULTS.retentionDays,
-                maxAgeDays: 0,
-                pruneUntracked: false,
+                keepDaily: 0,
+                keepWeekly: 0,
+                keepMonthly: 0,
+                keepFailed: setup.keepFailed ?? DEFAULTS.keepFailed,
+                takeOverFrom: "",
                 customCA: storage.caPem !== undefined,
             },
+            deploymentId: setup.deploymentId ?? "integration/test/agent",
             workdir,
             ...(setup.localCopies === 0 ? {} : { localCopy: { path: path.join(workdir, "archives"), keep: setup.localCopies ?? 1 } }),
         };
         const rendered = renderGoBackupConfig(this.settings);
-        if (setup.compression) rendered.yaml = rendered.yaml.replace("type: tar\n", `type: ${setup.compression}\n`);
         const secrets: Record<string, string> = {
             [ENV.minioAccessKey]: storage.accessKey,
             [ENV.minioSecretKey]: storage.secretKey,

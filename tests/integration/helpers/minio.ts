@@ -28,5 +28,14 @@ export class MinioServer extends S3ServerProcess {
             async () => (await fetch(`${this.endpoint}/minio/health/ready`)).ok,
         );
         await this.mcOk(["alias", "set", "admin", this.endpoint, this.rootUser, this.rootPassword]);
+        // Ready means ready for what the tests do first: MinIO's IAM starts after its
+        // health endpoint answers ready, and under load an early `mc admin` call fails.
+        const deadline = Date.now() + 60000;
+        for (;;) {
+            const users = await this.mc(["admin", "user", "list", "admin"]);
+            if (users.code === 0) return;
+            if (Date.now() > deadline) throw new Error(`MinIO's IAM did not come up within 60 s: ${users.stdout}${users.stderr}`);
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
     }
 }
