@@ -1,6 +1,6 @@
 /**
  * The dev stack's embedded services: on the local Docker engine, a private network,
- * a MinIO-compatible server (MinIO's community fork, pgsty/minio: MinIO's own images
+ * a MinIO-compatible server (Silo, MinIO's maintained community fork, pgsty/silo: MinIO's own images
  * were withdrawn in 2026-09) and a SQL Server 2022 with a small sample database, both
  * waited on until healthy. Their passwords are generated, so `pulumi up --stack dev`
  * needs no configuration. The images come from the register (image/artifacts.env),
@@ -13,7 +13,7 @@ import * as random from "@pulumi/random";
 import { registered } from "../components/image/register";
 import { goDuration } from "../components/plan/schedule";
 
-/** The MinIO-compatible server: same S3 and admin API, `server /data`, MINIO_* variables, mc in the image. */
+/** The MinIO-compatible server (Silo): same S3 and admin API, `server /data`, MINIO_* variables; its binary is `silo`. */
 export const MINIO_IMAGE = registered("MINIO_SERVER_IMAGE");
 /** A fixed cumulative update, by digest, not 2022-latest: the dev stack must not change under you. */
 export const SQLSERVER_IMAGE = registered("SQLSERVER_IMAGE");
@@ -70,9 +70,9 @@ export function localServices(prefix: string, minioHostPort: number, images: Loc
         ports: [{ internal: 9000, external: minioHostPort, ip: "127.0.0.1" }],
         networksAdvanced: [{ name: network.name, aliases: ["minio"] }],
         volumes: [{ volumeName: minioData.name, containerPath: "/data" }],
-        // `mc ready local` asks the server's own health API (/minio/health/ready); mc ships in the image.
+        // Silo's own readiness probe, built into its binary (no client needed in the image; `mc` is not there).
         // Durations in Go's form, as the Docker provider reads them back (no diff on the next preview).
-        healthcheck: { tests: ["CMD", "mc", "ready", "local"], interval: goDuration(5), timeout: goDuration(5), retries: 12 },
+        healthcheck: { tests: ["CMD", "silo", "healthcheck", "ready"], interval: goDuration(5), timeout: goDuration(5), retries: 12 },
         wait: true,
         waitTimeout: 180,
         restart: "unless-stopped",

@@ -50,6 +50,14 @@ describe("the register of external artifacts (image/artifacts.env)", () => {
         }
     });
 
+    it("pins no image known to be frozen or unpatched: pgsty/minio (renamed pgsty/silo, frozen before SN-2026-011's fix), a Go builder before 1.26.6", () => {
+        assert.doesNotMatch(register.MINIO_SERVER_IMAGE, /^pgsty\/minio:/);
+        const silo = /^pgsty\/silo:RELEASE\.(\d{4})-(\d\d)-(\d\d)/.exec(register.MINIO_SERVER_IMAGE);
+        assert.ok(silo && `${silo[1]}${silo[2]}${silo[3]}` >= "20260916", `${register.MINIO_SERVER_IMAGE}: Silo releases before 2026-09-16 lack the fix of SN-2026-011`);
+        const go = /^golang:1\.(\d+)\.(\d+)-/.exec(register.GO_BUILDER_IMAGE);
+        assert.ok(go && (Number(go[1]) > 26 || (Number(go[1]) === 26 && Number(go[2]) >= 6)), `${register.GO_BUILDER_IMAGE} predates Go 1.26.6's crypto/tls, net/http and net/url fixes`);
+    });
+
     it("takes nothing from MinIO's withdrawn distribution: no dl.min.io download and no minio/minio or minio/mc image anywhere", () => {
         const withdrawn = codeLines((file) => !file.endsWith(".md") && file !== "tests/unit/register.test.ts")
             .filter(({ text }) => /dl\.min\.io|(?<!github\.com\/)\bminio\/(minio|mc)(?![\w/-])/.test(text));
