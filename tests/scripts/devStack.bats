@@ -51,12 +51,34 @@ teardown() {
     [ ! -e "$TMP/state/dev-passphrase" ]
 }
 
-@test "the stack config is written from the template and keeps this clone's salt across runs" {
+@test "the stack config is seeded from the template and keeps this clone's salt across runs" {
     bash "$REPO/scripts/dev-stack.sh" up >/dev/null
     grep -q "^  sqlserver-backup:embedded: true$" "$TMP/Pulumi.dev.yaml"
     [ "$(grep -c '^encryptionsalt: v1:double-salt$' "$TMP/Pulumi.dev.yaml")" = "1" ]
     bash "$REPO/scripts/dev-stack.sh" up >/dev/null
     [ "$(grep -c '^encryptionsalt: ' "$TMP/Pulumi.dev.yaml")" = "1" ]
+}
+
+@test "keys the user set survive every later run: the template seeds a new stack only" {
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    # What `pulumi config set` writes, and a template key the user changed.
+    sed -i 's|^  sqlserver-backup:cron: .*|  sqlserver-backup:cron: "@every 5m"|' "$TMP/Pulumi.dev.yaml"
+    sed -i '/^config:/a\  sqlserver-backup:minioImage: mirror.example.com/s3-server@sha256:0000' "$TMP/Pulumi.dev.yaml"
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    grep -q '^  sqlserver-backup:cron: "@every 5m"$' "$TMP/Pulumi.dev.yaml"
+    grep -q '^  sqlserver-backup:minioImage: mirror.example.com/s3-server@sha256:0000$' "$TMP/Pulumi.dev.yaml"
+}
+
+@test "a new shell reaches the dev stack: env prints the backend and passphrase, runbook prints the runbook" {
+    bash "$REPO/scripts/dev-stack.sh" up >/dev/null
+    run bash "$REPO/scripts/dev-stack.sh" env
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"export PULUMI_BACKEND_URL=file://$TMP/state"* ]]
+    [[ "$output" == *"export PULUMI_CONFIG_PASSPHRASE_FILE=$TMP/state/dev-passphrase"* ]]
+    [[ "$output" != *"dev-stack:"* ]]
+    run bash "$REPO/scripts/dev-stack.sh" runbook
+    [ "$status" -eq 0 ]
+    grep -q "^args=stack output operatorRunbook --stack dev backend=file://$TMP/state passphrase_file=$TMP/state/dev-passphrase$" "$PULUMI_DOUBLE_LOG"
 }
 
 @test "a salt someone committed into the template never reaches this clone's stack config" {
