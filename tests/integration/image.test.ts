@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { IMAGE } from "../../components/plan/defaults";
 import { RESTORE_ALREADY_RAN_EXIT_CODE } from "../../components/plan/restore";
-import { AgentHarness, sqlpackageDouble } from "./helpers/agent";
+import { AgentHarness, sqlpackageDouble, waitFor } from "./helpers/agent";
 import { runCommand } from "./helpers/exec";
 import { MinioServer } from "./helpers/minio";
 import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
@@ -63,9 +63,10 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES 
     const dockerRun = (args: string[]) => sh("docker", ["run", "--rm", "--network", "host", ...args]);
 
     /** The component's environment and files for the image, a fresh workdir volume. */
-    async function deployment(): Promise<{ h: AgentHarness; run: (args: string[], extra?: Record<string, string | undefined>) => ReturnType<typeof sh> }> {
+    async function deployment(options: { cron?: string } = {}): Promise<{ h: AgentHarness; volume: string; run: (args: string[], extra?: Record<string, string | undefined>) => ReturnType<typeof sh> }> {
         const h = new AgentHarness({
             layout: "image",
+            cron: options.cron,
             engine: { bin: "gobackup", real: false, env: { GOBACKUP_DOUBLE_MC: MC_IN_CONTAINER } },
             storage: { endpoint: minio.endpoint, bucket: user.bucket, prefix: user.prefix, accessKey: user.accessKey, secretKey: user.secretKey, restore: user.restore },
         });
@@ -74,6 +75,7 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES 
         volumes.push(volume);
         return {
             h,
+            volume,
             run: (args, extra = {}) => dockerRun([...h.dockerArgs(extra), "-v", `${volume}:${IMAGE.workdir}`, "-v", `${mcBin}:${MC_IN_CONTAINER}:ro`, TAG, ...args]),
         };
     }
@@ -225,6 +227,30 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES 
         const health = await run(["health"]);
         assert.strictEqual(health.code, 1, health.stdout);
         assert.match(health.stdout, /Dump error/);
+    });
+
+    it("a daemon whose own first run fails seconds after its start is ready (pulumi up goes on), and unhealthy with the cause once the settle time is over", async function () {
+        this.timeout(180000);
+        const { h, volume } = await deployment({ cron: "@every 3s" });
+        const name = `sqlserver-backup-it-wedge-${process.pid}`;
+        // The component's health check (components/targets/docker/backup.ts) with a short settle time and interval.
+        const started = await sh("docker", [
+            "run", "-d", "--name", name, "--network", "host", ...h.dockerArgs({ RUN_MODE: "daemon", EXPECT_PASSWORD: "not-the-password", HEALTH_SETTLE_SECONDS: "25" }),
+            "-v", `${volume}:${IMAGE.workdir}`, "-v", `${mcBin}:${MC_IN_CONTAINER}:ro`,
+            "--health-interval", "2s", "--health-timeout", "10s", "--health-retries", "1", "--health-start-period", "25s", TAG,
+        ]);
+        assert.strictEqual(started.code, 0, started.stderr);
+        try {
+            const healthOf = async () => (await sh("docker", ["inspect", "-f", "{{.State.Health.Status}}", name])).stdout.trim();
+            const logs = async () => (await sh("docker", ["logs", name])).stdout;
+            await waitFor("the first scheduled run to fail", async () => /backup \S+ failed: .*Dump error/.test(await logs()), 60000);
+            await waitFor("the container to turn healthy (ready)", async () => (await healthOf()) === "healthy", 20000);
+            await waitFor("the failure to count once the settle time is over", async () => (await healthOf()) === "unhealthy", 90000);
+            const health = await sh("docker", ["exec", name, IMAGE.agent, "health"]);
+            assert.match(health.stdout, /unhealthy: model 'orders': .*Dump error/);
+        } finally {
+            await sh("docker", ["rm", "--force", name]);
+        }
     });
 
     it("reports the size of the layers the Dockerfile adds on top of the base", async () => {

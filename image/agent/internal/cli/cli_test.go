@@ -108,13 +108,22 @@ func TestAfterAFailedNightANewContainerIsReadyButStatusKeepsShowingTheFailure(t 
 	}
 }
 
-func TestAFailureOfThisContainerIsUnhealthyAtOnce(t *testing.T) {
+func TestAFailedFirstRunOfThisContainerNeverWedgesItsStartButCountsAfterTheSettleTime(t *testing.T) {
+	// A schedule whose first tick falls seconds after the start (@every 5s, or * * * * *
+	// one start in six): ready, so `pulumi up` goes on; the failure shows in status at
+	// once, and in the health check from the end of the settle time.
 	s := Settings{StateDir: t.TempDir()}
 	now := time.Now()
 	failedAt := now.Add(-2 * time.Second)
 	writeState(t, s, now.Add(-10*time.Second), now, records.Run{StartedAt: failedAt, FinishedAt: &failedAt, Outcome: records.Failed, Cause: "Dump error"})
-	if health := Assess(s, now, true); health.Healthy {
-		t.Fatalf("got %+v", health)
+	if health := Assess(s, now, true); !health.Healthy || !strings.Contains(strings.Join(health.Lines, "\n"), "Dump error") {
+		t.Fatalf("during the settle time: %+v", health)
+	}
+	if status := Assess(s, now, false); status.Healthy {
+		t.Fatalf("status: %+v", status)
+	}
+	if later := Assess(s, now.Add(3*time.Minute), true); later.Healthy {
+		t.Fatalf("after the settle time: %+v", later)
 	}
 }
 

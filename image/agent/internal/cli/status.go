@@ -34,9 +34,12 @@ type Report struct {
 }
 
 // Assess evaluates every model's record. For the health check (health true) of a
-// daemon that started less than the settle time ago, only readiness and the runs of
-// this daemon count: `pulumi up` waits for the container to be ready, never for last
-// night's backup. Afterwards, and always for `status`, the last run counts whoever made it.
+// daemon that started less than the settle time ago, only readiness counts (the
+// scheduler runs): `pulumi up` waits for the container to be ready, never for a
+// backup's outcome, last night's or this container's own first run (a run due seconds
+// after the start would otherwise wedge `up` until its timeout, with no cause; the
+// first-backup container is what makes `up` wait for, and name, a backup's outcome).
+// Afterwards, and always for `status`, the last run counts whoever made it.
 func Assess(s Settings, now time.Time, health bool) Report {
 	var dep DeploymentFile
 	if err := records.ReadJSON(filepath.Join(s.StateDir, "deployment.json"), &dep); err != nil {
@@ -61,7 +64,6 @@ func Assess(s Settings, now time.Time, health bool) Report {
 		}
 	}
 	settling := health && dep.Mode == "daemon" && daemonKnown && now.Sub(daemon.StartedAt) < time.Duration(dep.SettleSeconds)*time.Second
-	ownFailure := false
 	for _, model := range dep.Models {
 		record, err := store.Read(model)
 		if err != nil {
@@ -75,9 +77,6 @@ func Assess(s Settings, now time.Time, health bool) Report {
 		report.Warnings = append(report.Warnings, v.Warnings...)
 		if !v.Healthy {
 			report.Healthy = false
-			if last := record.LastRun; last != nil && last.FinishedAt != nil && last.FinishedAt.After(daemon.StartedAt) {
-				ownFailure = true
-			}
 		}
 		if next, ok := daemon.Next[model]; ok && dep.Mode == "daemon" {
 			report.Lines[len(report.Lines)-1] += fmt.Sprintf("; next run %s", next.UTC().Format(time.RFC3339))
@@ -87,14 +86,10 @@ func Assess(s Settings, now time.Time, health bool) Report {
 		report.Healthy = false
 	}
 	if settling && ready {
-		healthy := !ownFailure
 		ends := daemon.StartedAt.Add(time.Duration(dep.SettleSeconds) * time.Second)
-		note := fmt.Sprintf("ready: the scheduler runs (started %s); until %s the health check reports readiness and this container's own runs only", daemon.StartedAt.UTC().Format(time.RFC3339), ends.UTC().Format(time.RFC3339))
-		if !healthy {
-			note = "unhealthy: a backup run by this container failed"
-		}
+		note := fmt.Sprintf("ready: the scheduler runs (started %s); until %s the health check reports readiness only, then backup health (the lines below)", daemon.StartedAt.UTC().Format(time.RFC3339), ends.UTC().Format(time.RFC3339))
 		report.Lines = append([]string{note}, report.Lines...)
-		report.Healthy = healthy
+		report.Healthy = true
 	}
 	return report
 }
