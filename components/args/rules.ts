@@ -1,8 +1,9 @@
+import { X509Certificate } from "crypto";
 /**
  * Single-value rules. Each returns why a value cannot be used (a sentence that says
  * what is allowed), or undefined. Messages never repeat a secret value.
  *
- * Two facts of GoBackup (FACTS.md) drive most of them:
+ * Two facts of GoBackup v3 (config/config.go and database/mssql.go) drive most of them:
  * - the whole config file goes through Go's os.ExpandEnv, so a `$` in any literal
  *   value is replaced (there is no escape);
  * - the sqlpackage command is one string split on whitespace, without quoting.
@@ -129,12 +130,30 @@ export function extraArgProblem(arg: string): string | undefined {
     const name = arg.split(":")[0].toLowerCase();
     const owned = OWNED_ARGUMENTS[name];
     if (owned) return `"${arg.split(":")[0]}" is set by the component: ${owned}.`;
+    const property = /^\/p:([A-Za-z]+)=(.*)$/i.exec(arg);
+    if (property) {
+        const allowed = PROPERTY_VALUES[property[1].toLowerCase()];
+        if (allowed && !allowed.some((v) => v.toLowerCase() === property[2].toLowerCase())) {
+            return `"${arg}": sqlpackage's ${property[1]} takes ${allowed.join(", ")}.`;
+        }
+    }
     return undefined;
 }
+
+/** Export properties with a fixed set of values (sqlpackage's documentation). */
+const PROPERTY_VALUES: Record<string, string[]> = {
+    compressionoption: ["Normal", "Maximum", "Fast", "SuperFast", "NotCompressed"],
+    verifyextraction: ["True", "False"],
+    verifyfullbuild: ["True", "False"],
+    ignorepermissions: ["True", "False"],
+    ignoreuserloginmappings: ["True", "False"],
+    storage: ["File", "Memory"],
+};
 
 export function endpointProblem(endpoint: string): string | undefined {
     const allowed = 'must be the URL of the S3 API with scheme and no path, e.g. "http://minio:9000"';
     if (endpoint.includes("$")) return `${allowed}; it must not contain \`$\` (GoBackup expands it).`;
+    if (endpoint.trim() !== endpoint) return `"${endpoint}" ${allowed}, without leading or trailing spaces.`;
     let url: URL;
     try {
         url = new URL(endpoint);
@@ -240,6 +259,95 @@ export function pinProblem(download: { version: string; url: string; sha256: str
 }
 
 /** An image reference Docker and Kubernetes pull: a name with a tag or, better, a digest. */
+/**
+ * Virtual-hosted addressing puts the bucket in front of the endpoint's host
+ * (`<bucket>.<host>`): an IP address or a single-label name (`minio`) cannot take it.
+ */
+export function virtualHostProblem(endpoint: string): string | undefined {
+    let host: string;
+    try {
+        host = new URL(endpoint).hostname;
+    } catch {
+        return undefined;
+    }
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[")) {
+        return `cannot be false with an endpoint at an IP address (${host}): virtual-hosted addressing sends <bucket>.${host}, which no DNS resolves. Use pathStyle: true (MinIO and most self-hosted servers).`;
+    }
+    if (!host.includes(".")) {
+        return `cannot be false with the single-label host "${host}": <bucket>.${host} resolves nowhere. Use pathStyle: true, or an endpoint whose domain has a wildcard DNS record for buckets.`;
+    }
+    return undefined;
+}
+
+/** A PEM bundle whose every CERTIFICATE block parses as an X.509 certificate. */
+export function pemCertificatesProblem(pem: string): string | undefined {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) {
+        return "must be PEM certificate(s) (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----) of the certificate authority the endpoint's certificate chains to.";
+    }
+    for (const [i, block] of blocks.entries()) {
+        try {
+            new X509Certificate(block);
+        } catch (err) {
+            return `holds a block ${i + 1} between certificate markers that is not an X.509 certificate (${(err as Error).message}): paste the CA's certificate, as openssl x509 -in ca.pem prints it.`;
+        }
+    }
+    return undefined;
+}
+
+/** A Docker repository name (distribution/reference): lower-case components joined by "/". */
+export function repositoryNameProblem(name: string): string | undefined {
+    if (!/^[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(\/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$/.test(name)) {
+        return `"${name}" must be a Docker repository name: lower-case letters, digits and single separators (".", "_", "-"), components joined by "/", e.g. "sqlserver-backup" or "team/sqlserver-backup".`;
+    }
+    return undefined;
+}
+
+/** GOPROXY as the go command reads it: URLs with a scheme, or direct/off, joined by "," or "|". */
+export function goProxyProblem(proxy: string): string | undefined {
+    for (const entry of proxy.split(/[,|]/)) {
+        if (entry === "direct" || entry === "off") continue;
+        if (!/^(https?|file):\/\/\S+$/.test(entry)) {
+            return `"${proxy}": "${entry}" is not a proxy the go command accepts: give each as a URL with its scheme (https://goproxy.example.com), or direct or off, joined by "," or "|".`;
+        }
+    }
+    return undefined;
+}
+
+/** The Dockerfile's final stage installs with apt-get: its base must be Debian or Ubuntu. */
+export function aptBaseImageProblem(ref: string): string | undefined {
+    const repository = ref.replace(/@.*$/, "").replace(/:[^/]*$/, "");
+    const name = repository.split("/").pop() ?? "";
+    if (!/^(ubuntu|debian)$/.test(name)) {
+        return `"${ref}" must be an Ubuntu or Debian image (a repository named ubuntu or debian, e.g. a mirror's library/ubuntu): image/Dockerfile installs sqlpackage's libraries with apt-get.`;
+    }
+    return undefined;
+}
+
+/** `docker build --add-host` entries: `host:ip`. */
+export function addHostProblem(entry: string): string | undefined {
+    const at = entry.indexOf(":");
+    const host = entry.slice(0, at);
+    const address = entry.slice(at + 1);
+    if (at < 1 || !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host) || ipAddressProblem(address) !== undefined) {
+        return `"${entry}" must be host:ip, as docker build --add-host takes it, e.g. "mirror.internal:10.0.0.5".`;
+    }
+    return undefined;
+}
+
+/**
+ * A reference a cluster can pull: it names a registry host (a first component with a
+ * "." or ":", or localhost), or a Docker Hub namespace; a bare name:tag is a local build.
+ */
+export function clusterImageProblem(ref: string): string | undefined {
+    const first = ref.split("/")[0];
+    const registry = ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+    if (!registry && !ref.includes("/")) {
+        return `"${ref}" names no registry: the cluster would pull it from Docker Hub's library (docker.io/library/${ref.split(/[:@]/)[0]}). Give the registry it was pushed to, e.g. registry.example.com/sqlserver-backup@sha256:...`;
+    }
+    return undefined;
+}
+
 export function imageReferenceProblem(ref: string): string | undefined {
     if (!/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$/.test(ref) || !/(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(ref)) {
         return `"${ref}" must be an image reference with a tag or, better, a digest (registry/name@sha256:...).`;

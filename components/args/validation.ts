@@ -117,6 +117,8 @@ function checkStorageShape(list: ProblemList, args: SqlServerBackupArgs): void {
                 "Remove it; keep fewer archives with storage.keep and storage.keepDaily/keepWeekly/keepMonthly, which the backup agent applies after it has verified a newer backup.",
         );
     }
+    // A plain value fails here; an Output fails once it resolves (sqlServerBackup.ts).
+    list.input("storage.caCertificate", args.storage.caCertificate, rules.pemCertificatesProblem);
     list.check("storage.userName", userName, rules.userNameProblem);
     list.check("storage.restoreUserName", restoreUserName, rules.userNameProblem);
     if (userName !== undefined && userName === restoreUserName) list.add("storage.restoreUserName", "must differ from storage.userName: the restore user is a second, read-only identity.");
@@ -137,9 +139,21 @@ function checkImage(list: ProblemList, args: SqlServerBackupArgs): void {
     }
     if (build.mc !== undefined) list.add("image.build.mc", "was removed: the image no longer installs MinIO's client (its distribution is withdrawn); the backup agent talks to the bucket itself.");
     if (build.platform !== undefined && build.platform !== "linux/amd64") list.add("image.build.platform", "must be linux/amd64: Microsoft ships sqlpackage for Linux on x64 only.");
-    list.check("image.build.baseImage", build.baseImage, rules.imageReferenceProblem);
+    list.check("image.build.baseImage", build.baseImage, (ref) => rules.imageReferenceProblem(ref) ?? rules.aptBaseImageProblem(ref));
     list.check("image.build.goBuilderImage", build.goBuilderImage, rules.imageReferenceProblem);
-    if (build.registry !== undefined) list.check("image.build.registry.server", build.registry.server, rules.serverOrHostProblem);
+    list.check("image.build.goProxy", build.goProxy, rules.goProxyProblem);
+    list.check("image.build.repository", build.repository, rules.repositoryNameProblem);
+    (build.addHosts ?? []).forEach((entry, i) => list.check(`image.build.addHosts[${i}]`, entry, rules.addHostProblem));
+    const registry = build.registry;
+    if (registry !== undefined) {
+        list.check("image.build.registry.server", registry.server, rules.serverOrHostProblem);
+        if ((registry.username === undefined) !== (registry.password === undefined)) {
+            list.add(
+                registry.username === undefined ? "image.build.registry.username" : "image.build.registry.password",
+                "goes with image.build.registry." + (registry.username === undefined ? "password" : "username") + ": give both to log in to the registry, or neither for one that needs no login.",
+            );
+        }
+    }
 }
 
 function checkPeer(list: ProblemList, field: string, peer: NetworkPeerArgs): void {
@@ -227,6 +241,7 @@ function checkTarget(list: ProblemList, args: SqlServerBackupArgs): void {
     if (target.kubernetes) {
         checkKubernetes(list, target.kubernetes);
         const image = args.image;
+        list.check("image.ref", image?.ref, rules.clusterImageProblem);
         if (image?.ref === undefined && image?.build?.registry === undefined) {
             list.add(
                 "image",
@@ -347,6 +362,7 @@ function checkStorage(list: ProblemList, storage: Draft<BackupSettings>["storage
     list.check("storage.region", storage.region, rules.regionProblem);
     list.check("storage.bucket.name", storage.bucket, rules.bucketNameProblem);
     list.check("storage.prefix", storage.prefix, rules.prefixProblem);
+    if (storage.pathStyle === false) list.check("storage.pathStyle", storage.endpoint, rules.virtualHostProblem);
     list.check("storage.keep", storage.keep, range(1, 10000));
     for (const tier of ["keepDaily", "keepWeekly", "keepMonthly", "keepFailed"] as const) list.check(`storage.${tier}`, storage[tier], range(0, 10000));
     list.check("storage.takeOverFrom", storage.takeOverFrom, (id) => (id === "" ? undefined : rules.deploymentIdProblem(id)));
@@ -356,9 +372,6 @@ function checkStorage(list: ProblemList, storage: Draft<BackupSettings>["storage
 
 /** Why a CA bundle is not PEM certificates, or undefined (checked on the resolved value). */
 export function caCertificateProblem(pem: string): string | undefined {
-    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem)) {
-        return "must be PEM certificate(s) (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----) of the certificate authority the endpoint's certificate chains to.";
-    }
-    return undefined;
+    return rules.pemCertificatesProblem(pem);
 }
 

@@ -51,7 +51,7 @@ function user(name: string, part: string, userName: string, policy: pulumi.Outpu
 }
 
 /**
- * The provisioned side on a MinIO-compatible server (MinIO, AIStor, pgsty/minio): the
+ * The provisioned side on a MinIO-compatible server (MinIO, AIStor, Pigsty's Silo): the
  * bucket (created, or an existing one by name) with versioning and then its lifecycle,
  * a backup user and a read-only restore user, each with a generated secret and a policy
  * that confines it to the database folders (and, for restores, their records).

@@ -38,7 +38,7 @@ const BAD_INPUTS: Case[] = [
     ["an extra argument without a slash", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["p:A=B"]), /\/Name:value/],
     ["a six-field cron", "schedule.cron", (a) => (a.schedule = { cron: "0 0 2 * * *" }), /exactly 5/],
     ["a cron hour of 25", "schedule.cron", (a) => (a.schedule = { cron: "0 25 * * *" }), /above maximum/],
-    ["weekday 7, which Kubernetes and GoBackup refuse", "schedule.cron", (a) => (a.schedule = { cron: "0 2 * * 7" }), /maximum \(6\)/],
+    ["weekday 7, which Kubernetes and the agent's scheduler refuse", "schedule.cron", (a) => (a.schedule = { cron: "0 2 * * 7" }), /maximum \(6\)/],
     ["a cron that never runs", "schedule.cron", (a) => (a.schedule = { cron: "0 0 30 2 *" }), /never runs/],
     ["an unknown time zone", "schedule.timeZone", (a) => (a.schedule = { timeZone: "Moon/Base" }), /IANA/],
     ["a time zone in the wrong case, which Go cannot load", "schedule.timeZone", (a) => (a.schedule = { timeZone: "europe/berlin" }), /Europe\/Berlin/],
@@ -58,6 +58,28 @@ const BAD_INPUTS: Case[] = [
     ["keepFailed 1.5", "storage.keepFailed", (a) => (a.storage.keepFailed = 1.5), /whole number/],
     ["a deployment id with a line break", "deploymentId", (a) => (a.deploymentId = "shop/prod\norders"), /printable/],
     ["an empty takeOverFrom is fine, one with a trailing space is not", "storage.takeOverFrom", (a) => (a.storage.takeOverFrom = "shop/old "), /leading or trailing/],
+    // The mistakes a user's second day found passing preview and failing at up or at 2 AM (issue 24).
+    ["virtual-hosted addressing on a single-label host", "storage.pathStyle", (a) => {
+        a.storage.endpoint = "http://minio:9000";
+        a.storage.pathStyle = false;
+    }, /single-label host "minio".*pathStyle: true/],
+    ["virtual-hosted addressing on an IP address", "storage.pathStyle", (a) => {
+        a.storage.endpoint = "http://10.0.0.5:9000";
+        a.storage.pathStyle = false;
+    }, /IP address \(10\.0\.0\.5\).*pathStyle: true/],
+    ["an endpoint with a trailing space", "storage.endpoint", (a) => (a.storage.endpoint = "http://minio.internal:9000 "), /without leading or trailing spaces/],
+    ["an endpoint with a leading space", "storage.endpoint", (a) => (a.storage.endpoint = " http://minio.internal:9000"), /without leading or trailing spaces/],
+    ["a registry user name without its password", "image.build.registry.password", (a) => (a.image = { build: { registry: { server: "registry.example.com", username: "ci" } } }), /give both/],
+    ["a registry password without its user name", "image.build.registry.username", (a) => (a.image = { build: { registry: { server: "registry.example.com", password: "token" } } }), /give both/],
+    ["an image repository with capitals", "image.build.repository", (a) => (a.image = { build: { repository: "SqlServer-Backup" } }), /lower-case/],
+    ["a Go proxy without a scheme", "image.build.goProxy", (a) => (a.image = { build: { goProxy: "goproxy.example.com,direct" } }), /with its scheme/],
+    ["a base image that is not Debian or Ubuntu (the Dockerfile uses apt)", "image.build.baseImage", (a) => (a.image = { build: { baseImage: `alpine:3.20@sha256:${"a".repeat(64)}` } }), /Ubuntu or Debian.*apt-get/],
+    ["an extra host not in host:ip form", "image.build.addHosts[0]", (a) => (a.image = { build: { addHosts: ["mirror.internal=10.0.0.5"] } }), /host:ip/],
+    ["a Kubernetes image with no registry (pulled from Docker Hub's library)", "image.ref", (a) => {
+        a.image = { ref: `sqlserver-backup@sha256:${"a".repeat(64)}` };
+        a.target = { kubernetes: { namespace: "backups" } };
+    }, /names no registry/],
+    ["a compression option sqlpackage does not have", "databases[0].extraArgs[0]", (a) => (db(a).extraArgs = ["/p:CompressionOption=Fastest"]), /Normal, Maximum, Fast, SuperFast, NotCompressed/],
     ["negative retention", "storage.bucket.retentionDays", (a) => (a.storage.bucket = { retentionDays: -1 }), /0 to 36500/],
     ["both retentionDays and its old name", "storage.bucket.noncurrentVersionRetentionDays", (a) => (a.storage.bucket = { retentionDays: 7, noncurrentVersionRetentionDays: 7 }), /old name/],
     ["both admin and provider", "storage.admin", (a) => (a.storage.provider = {} as never), /exactly one/],
@@ -191,6 +213,28 @@ describe("argument validation", () => {
             assert.match(problem.message, expected);
         });
     }
+
+    it("refuses a CA certificate whose PEM markers hold something else, naming storage.caCertificate", async () => {
+        const args = validArgs();
+        args.storage.caCertificate = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+        assert.throws(() => new SqlServerBackup("orders", args), (err: unknown) => {
+            const problem = problemsOf(err).find((p) => p.field === "storage.caCertificate");
+            return problem !== undefined && /not an X\.509 certificate/.test(problem.message);
+        });
+    });
+
+    it("refuses a second Docker component on one host with the same metrics port, naming the first", () => {
+        const withMetrics = (name: string) => {
+            const args = validArgs();
+            args.target = { docker: { metrics: { port: 9464 } } };
+            return new SqlServerBackup(name, args);
+        };
+        withMetrics("orders");
+        assert.throws(() => withMetrics("billing"), (err: unknown) => {
+            const problem = problemsOf(err).find((p) => p.field === "target.docker.metrics.port");
+            return problem !== undefined && /already published on this Docker host by SqlServerBackup "orders"/.test(problem.message);
+        });
+    });
 
     it("accepts the valid fixture", () => {
         assert.doesNotThrow(() => new SqlServerBackup("orders", validArgs()));
