@@ -6,7 +6,8 @@
  * library instead; see stacks/kubernetes-production.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ImageArgs, SqlServerBackup, TargetArgs } from "./components";
+import { SqlServerBackup, TargetArgs } from "./components";
+import { imageFromConfig } from "./program/imageBuild";
 import { localServices } from "./program/localServices";
 import { runbook } from "./program/runbook";
 
@@ -16,9 +17,7 @@ const embedded = config.getBoolean("embedded") ?? false;
 const localImages = { minio: config.get("minioImage"), sqlServer: config.get("sqlServerImage") };
 const local = embedded ? localServices(name, config.getNumber("minioHostPort") ?? 9000, localImages) : undefined;
 
-const imageRef = config.get("imageRef");
-const buildNetwork = config.get("imageBuildNetwork");
-const imageArgs: ImageArgs = imageRef ? { ref: imageRef } : { build: buildNetwork ? { network: buildNetwork } : {} };
+const imageArgs = imageFromConfig((key) => config.get(key));
 
 const targetKind = config.get("target") ?? "docker";
 let target: TargetArgs | undefined;
@@ -67,8 +66,12 @@ export const image = backup.image;
 export const deployed = backup.deployedName;
 /** Run a backup now, follow logs, see health, list, restore. */
 export const commands = backup.commands;
-/** The same, one command per line: `pulumi stack output runbook`. */
-export const operatorRunbook = backup.commands.apply(runbook);
+/** With embedded, the dev SQL Server's password (the runbook's restore line reads it from here). */
+export const sqlPassword = local ? pulumi.secret(local.sqlPassword) : undefined;
+/** The same, one command per line: `pulumi stack output operatorRunbook`. */
+export const operatorRunbook = pulumi
+    .all([backup.commands, local?.sqlHost])
+    .apply(([commands, sqlHost]) => runbook(commands, sqlHost ? { stack: pulumi.getStack(), sqlHost, passwordOutput: "sqlPassword" } : undefined));
 /** With embedded, the first backup's outcome. */
 export const firstBackup = backup.firstBackup;
 export const environmentVariableNames = backup.environmentVariableNames;

@@ -22,16 +22,26 @@ export interface OperatorCommands {
     restore: string;
 }
 
-/** Placeholders an operator replaces in the restore command. */
-const RESTORE_PLACEHOLDERS: Record<string, string> = {
-    RESTORE_DATABASE: "<backup-name>",
-    RESTORE_TARGET_HOST: "<sql-host>",
-    RESTORE_TARGET_DATABASE: "<new-database>",
-    RESTORE_BACKUP: "latest",
-};
+/**
+ * The restore's settings in the command, `<...>` for what the operator decides. An id
+ * makes the line safe to type twice: the agent claims it once and a repeat does nothing
+ * (README "Restore"). The certificate trust follows the backed-up servers' (a restore
+ * next to the source needs the same); the backup is filled in when there is one.
+ */
+export function restorePlaceholders(settings: BackupSettings): Record<string, string> {
+    const trust = new Set(settings.databases.map((database) => database.trustServerCertificate));
+    return {
+        RESTORE_ID: "<new-restore-id>",
+        RESTORE_DATABASE: settings.databases.length === 1 ? settings.databases[0].name : "<backup-name>",
+        RESTORE_TARGET_HOST: "<sql-host>",
+        RESTORE_TARGET_DATABASE: "<new-database>",
+        RESTORE_TRUST_CERT: trust.size === 1 ? String([...trust][0]) : "<true-or-false>",
+        RESTORE_BACKUP: "latest",
+    };
+}
 
-export function dockerCommands(containerName: string): OperatorCommands {
-    const restoreEnv = Object.entries(RESTORE_PLACEHOLDERS)
+export function dockerCommands(containerName: string, settings: BackupSettings): OperatorCommands {
+    const restoreEnv = Object.entries(restorePlaceholders(settings))
         .map(([name, value]) => `-e ${name}=${value}`)
         .join(" ");
     const exec = `docker exec ${containerName} ${IMAGE.entrypoint}`;
@@ -112,7 +122,7 @@ export function kubernetesCommands(d: KubernetesDeployment): OperatorCommands {
             `${kubectl} create secret generic ${targetSecret} --from-file=${ENV.restoreTargetPassword}=<password-file> && ` +
             kubectlRun(d, boundedName(d.componentName, "restore", 52), "restore", [credentials, { name: targetSecret, keys: [ENV.restoreTargetPassword] }], {
                 ...location,
-                ...RESTORE_PLACEHOLDERS,
+                ...restorePlaceholders(d.settings),
             }),
     };
 }

@@ -162,8 +162,8 @@ describe("docker target (mocked engine)", () => {
             status: "docker exec orders-backup /entrypoint.sh status",
             list: "docker exec orders-backup /entrypoint.sh list",
             restore:
-                "RESTORE_TARGET_PASSWORD='<password>' docker exec -e RESTORE_TARGET_PASSWORD -e RESTORE_DATABASE=<backup-name> " +
-                "-e RESTORE_TARGET_HOST=<sql-host> -e RESTORE_TARGET_DATABASE=<new-database> -e RESTORE_BACKUP=latest orders-backup /entrypoint.sh restore",
+                "RESTORE_TARGET_PASSWORD='<password>' docker exec -e RESTORE_TARGET_PASSWORD -e RESTORE_ID=<new-restore-id> -e RESTORE_DATABASE=<backup-name> " +
+                "-e RESTORE_TARGET_HOST=<sql-host> -e RESTORE_TARGET_DATABASE=<new-database> -e RESTORE_TRUST_CERT=<true-or-false> -e RESTORE_BACKUP=latest orders-backup /entrypoint.sh restore",
         });
         assert.strictEqual(await valueOf(backup.deployedName), "orders-backup");
     });

@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { graphSnapshot, matchGolden, runProgram, stackConfig } from "./helpers/program";
 import { retainOnDelete, useMocks, valueOf } from "./helpers/mocks";
 import { readRegister } from "../../components/image/register";
@@ -7,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 const REPO = path.resolve(__dirname, "../..");
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"e".repeat(64)}`;
-/** The dev stack's config: scripts/dev-stack.sh writes Pulumi.dev.yaml from this template. */
+/** The dev stack's config: scripts/dev-stack.sh seeds a new Pulumi.dev.yaml from this template. */
 const DEV_STACK = path.join(REPO, "program", "dev-stack.yaml");
 
 describe("this repository's program with the dev stack (mocked engine)", () => {
@@ -27,9 +29,38 @@ describe("this repository's program with the dev stack (mocked engine)", () => {
         assert.match(args.GOBACKUP_SHA256, /^[0-9a-f]{64}$/);
     });
 
+    it("takes the image build's mirrors from stack keys: base and builder images, Go proxy and both downloads", async () => {
+        const sha = "a".repeat(64);
+        await runDev({
+            "sqlserver-backup:baseImage": `mirror.example.com/library/debian:bookworm@sha256:${"b".repeat(64)}`,
+            "sqlserver-backup:goBuilderImage": `mirror.example.com/go-builder:1.26@sha256:${"c".repeat(64)}`,
+            "sqlserver-backup:goProxy": "https://goproxy.example.com",
+            "sqlserver-backup:sqlpackageVersion": "170.6.60",
+            "sqlserver-backup:sqlpackageUrl": "https://mirror.example.com/sqlpackage-170.6.60.zip",
+            "sqlserver-backup:sqlpackageSha256": sha,
+        });
+        const args = (resources.find((r) => r.type === "docker:index/image:Image")!.inputs.build as { args: Record<string, string> }).args;
+        assert.strictEqual(args.BASE_IMAGE, `mirror.example.com/library/debian:bookworm@sha256:${"b".repeat(64)}`);
+        assert.strictEqual(args.GO_BUILDER_IMAGE, `mirror.example.com/go-builder:1.26@sha256:${"c".repeat(64)}`);
+        assert.strictEqual(args.GOPROXY, "https://goproxy.example.com");
+        assert.deepStrictEqual([args.SQLPACKAGE_VERSION, args.SQLPACKAGE_URL, args.SQLPACKAGE_SHA256], ["170.6.60", "https://mirror.example.com/sqlpackage-170.6.60.zip", sha]);
+        assert.strictEqual(args.GOBACKUP_VERSION, readRegister().GOBACKUP_VERSION, "the other download keeps the register's pin");
+        await assert.rejects(runDev({ "sqlserver-backup:gobackupUrl": "https://mirror.example.com/gobackup.tar.gz" }), /gobackupVersion, gobackupUrl and gobackupSha256 go together/);
+    });
+
     it("passes the CLI's config check: every declared key without a default is set by the stack file", () => {
         assert.doesNotThrow(() => stackConfig(REPO, "dev", {}, DEV_STACK));
         assert.doesNotThrow(() => stackConfig(path.join(REPO, "stacks/kubernetes-production"), "production"));
+    });
+
+    it("reads every key Pulumi.yaml documents, declared or listed in its comment (none is silently ignored)", () => {
+        const projectFile = fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8");
+        const declared = Object.keys(YAML.parse(projectFile).config);
+        const listed = [...projectFile.matchAll(/^#\s{3}(.+?)\s{2,}/gm)].flatMap((m) => m[1].split(/[,\s]+/)).filter((word) => /^[a-z][A-Za-z0-9]+$/.test(word) && word !== "and");
+        const sources = ["index.ts", "program/imageBuild.ts"].map((file) => fs.readFileSync(path.join(REPO, file), "utf8")).join("\n");
+        const read = (key: string) => sources.includes(`"${key}"`) || (/(Version|Url|Sha256)$/.test(key) && /\$\{tool\}(Version|Url|Sha256)/.test(sources));
+        assert.ok(listed.includes("goProxy") && listed.includes("minioImage"), `the comment's keys were not found: ${listed.join(", ")}`);
+        for (const key of [...declared, ...listed]) assert.ok(read(key), `Pulumi.yaml documents ${key}, but the program never reads it`);
     });
 
     it("destroys cleanly: the dev stack's bucket goes with its backups, MinIO and SQL Server go too", async () => {
@@ -44,7 +75,7 @@ describe("this repository's program with the dev stack (mocked engine)", () => {
         const images = resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => String(r.inputs.name));
         assert.deepStrictEqual(images.sort(), [readRegister().MINIO_SERVER_IMAGE, readRegister().SQLSERVER_IMAGE].sort());
         assert.ok(images.some((name) => /^mcr\.microsoft\.com\/mssql\/server:2022-CU\d+-ubuntu-22\.04@sha256:[0-9a-f]{64}$/.test(name)));
-        assert.ok(images.some((name) => /^pgsty\/minio:RELEASE\.[0-9T-]+Z@sha256:[0-9a-f]{64}$/.test(name)));
+        assert.ok(images.some((name) => /^pgsty\/silo:RELEASE\.[0-9T-]+Z@sha256:[0-9a-f]{64}$/.test(name)));
         assert.ok(!images.some((name) => name.startsWith("minio/")));
     });
 
@@ -85,6 +116,20 @@ describe("this repository's program with the dev stack (mocked engine)", () => {
         assert.match(config, /database: SampleDb/);
         assert.strictEqual(await valueOf(exports.backupLocation as pulumi.Output<string>), "s3://dev-backups/backups/sqlserver/");
         assert.strictEqual(await valueOf(exports.schedule as pulumi.Output<string>), "Every 15 minutes, every hour, every day (Etc/UTC)");
+    });
+
+    it("prints a runbook whose restore line restores once into the dev SQL Server, trusting its self-signed certificate, with the password from the stack", async () => {
+        const exports = await runDev({ "sqlserver-backup:imageRef": IMAGE });
+        const text = await valueOf(exports.operatorRunbook as pulumi.Output<string>);
+        const restore = text.split("\n").find((line) => line.endsWith(" restore"))!;
+        assert.match(restore, /^ {2}RESTORE_TARGET_PASSWORD="\$\(pulumi stack output sqlPassword --show-secrets --stack test\)" docker exec -e RESTORE_TARGET_PASSWORD /);  // the mocks run stack "test"
+        assert.match(restore, / -e RESTORE_ID=<new-restore-id> /);
+        assert.match(restore, / -e RESTORE_DATABASE=sample /);
+        assert.match(restore, / -e RESTORE_TARGET_HOST=sqlserver /);
+        assert.match(restore, / -e RESTORE_TRUST_CERT=true /);
+        assert.match(text, /eval "\$\(npm run -s dev:env\)"/, "says how a new shell reaches the stack");
+        assert.ok(pulumi.Output.isInstance(exports.sqlPassword), "the password the line reads is an output");
+        assert.strictEqual(await pulumi.isSecret(exports.sqlPassword as pulumi.Output<string>), true, "and a secret");
     });
 
     it("matches the golden resource graph (tests/golden/dev-stack.yaml)", async () => {

@@ -1,9 +1,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { SqlServerBackup, SqlServerBackupArgs, SqlServerBackupArgsError } from "../../components";
+import { restorePlaceholders } from "../../components/plan/operatorCommands";
 import { runOutcome } from "../../components/plan/outcome";
 import { jobOutcome, OUTCOME_ANNOTATION, RESTORE_WAIT_FOR } from "../../components/targets/kubernetes/restore";
-import { validArgs } from "./helpers/fixtures";
+import { validArgs, validSettings } from "./helpers/fixtures";
 import { envMap, RecordedResource, secretInput, settle, useMocks, valueOf } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/sqlserver-backup@sha256:${"c".repeat(64)}`;
@@ -169,4 +170,21 @@ describe("restore as code (mocked engine)", () => {
             );
         });
     }
+});
+
+describe("the operator's restore command", () => {
+    it("runs once per id (typing it again does nothing), names the one backup and trusts the certificate as the backup does", () => {
+        const settings = validSettings();
+        settings.databases = settings.databases.slice(0, 1);
+        const env = restorePlaceholders(settings);
+        assert.strictEqual(env.RESTORE_ID, "<new-restore-id>", "without an id every time the line is typed is another restore");
+        assert.strictEqual(env.RESTORE_DATABASE, "orders");
+        assert.strictEqual(env.RESTORE_TRUST_CERT, "true", "a self-signed source certificate (the dev stack's) is refused by sqlpackage without it");
+    });
+
+    it("leaves the choice to the operator where the databases differ", () => {
+        const env = restorePlaceholders(validSettings());
+        assert.strictEqual(env.RESTORE_DATABASE, "<backup-name>");
+        assert.strictEqual(env.RESTORE_TRUST_CERT, "<true-or-false>");
+    });
 });

@@ -22,7 +22,8 @@ export const DOCKER_DEFAULTS = {
      * The health check, in seconds, written in Go's duration form (see healthcheck()).
      * One failed probe is unhealthy: a failed backup shows at once. The first probe
      * after `interval`; during the start period (= the agent's settle time) it reports
-     * readiness and this container's own runs only.
+     * readiness only, so a scheduled run that fails seconds after the start cannot hold
+     * `up` until its timeout (the first-backup container names a backup's outcome).
      */
     health: { intervalSeconds: 10, timeoutSeconds: 10, startPeriodSeconds: AGENT.healthSettleSeconds, retries: 1 },
 } as const;
@@ -145,5 +146,5 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
         resources.push(first);
         firstBackup = pulumi.all([first.exitCode, first.containerLogs]).apply(([exitCode, containerLogs]) => containerOutcome({ exitCode, containerLogs }, logsCommand));
     }
-    return { name: container.name, commands: container.name.apply(dockerCommands), firstBackup, resources, container };
+    return { name: container.name, commands: pulumi.all([container.name, inputs.settings]).apply(([containerName, settings]) => dockerCommands(containerName, settings)), firstBackup, resources, container };
 }
