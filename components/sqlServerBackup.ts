@@ -16,7 +16,7 @@ import {
 } from "./args/validation";
 import { backupImage } from "./image/build";
 import { PACKAGE_VERSION } from "./packageInfo";
-import { ENV } from "./plan/defaults";
+import { AGENT, ENV } from "./plan/defaults";
 import { renderGoBackupConfig } from "./plan/gobackupConfig";
 import { passwordVariable } from "./plan/naming";
 import { OperatorCommands } from "./plan/operatorCommands";
@@ -28,6 +28,8 @@ import { existingStorage } from "./storage/existing";
 import { provisionStorage } from "./storage/minio";
 import { StorageAccess } from "./storage/types";
 import { deployTarget, prepareTarget, runRestore } from "./targets";
+import { DOCKER_DEFAULTS } from "./targets/docker/backup";
+import { claimHostPort } from "./targets/docker/hostPorts";
 import { DeployedTarget, TargetInputs } from "./targets/types";
 
 /** The component's type token. */
@@ -79,11 +81,11 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly prefix: pulumi.Output<string>;
     /** Access key id of the backup user. */
     public readonly accessKeyId: pulumi.Output<string>;
-    /** Secret key of the backup user (secret). */
+    /** Secret key of the backup user (secret). @secret */
     public readonly secretAccessKey: pulumi.Output<string>;
     /** Access key id of the read-only restore user. */
     public readonly restoreAccessKeyId: pulumi.Output<string>;
-    /** Secret key of the restore user (secret). */
+    /** Secret key of the restore user (secret). @secret */
     public readonly restoreSecretAccessKey: pulumi.Output<string>;
     /** The IAM policy the backup user has (or, bringing your own keys, must have), as canonical JSON. */
     public readonly backupPolicy: pulumi.Output<string>;
@@ -93,7 +95,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly config: pulumi.Output<string>;
     /** Names of the credentials the config references (each delivered as a file, `NAME_FILE`). */
     public readonly environmentVariableNames: pulumi.Output<string[]>;
-    /** Values of those credentials (secret), for running the image yourself. */
+    /** Values of those credentials (secret), for running the image yourself. @secret */
     public readonly environment: pulumi.Output<Record<string, string>>;
     /** The cron expression backups run on. */
     public readonly schedule: pulumi.Output<string>;
@@ -142,6 +144,17 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             ]),
         );
 
+        const metrics = args.target?.docker?.metrics;
+        if (metrics) {
+            const problem = claimHostPort(name, args.target?.docker?.provider, metrics.hostAddress ?? DOCKER_DEFAULTS.metricsHostAddress, metrics.port ?? AGENT.metricsPort);
+            if (problem) assertNoProblems(name, [{ field: "target.docker.metrics.port", message: problem }]);
+        }
+        if (args.storage.pathStyle === false && (args.storage.admin || args.storage.provider)) {
+            pulumi.log.warn(
+                "storage.pathStyle: false with a provisioned MinIO-compatible server: MinIO answers virtual-hosted requests (<bucket>.<host>) only when MINIO_DOMAIN is set on the server; without it every upload fails. Leave pathStyle at true unless it is.",
+                this,
+            );
+        }
         // A missing Kubernetes namespace must fail before anything is created in the store.
         const prepared = args.target ? prepareTarget(name, args.target, this) : [];
         const storage = this.storage(name, args, settings, validated, prepared);

@@ -15,6 +15,8 @@
 #                etcd                                                 (scripts/go-tools/etcd)
 #                engine-verdict                 robfig/cron v3, Go's time zones and Kubernetes'
 #                                               name rules as the engines apply them (tests/engine/verdict)
+#                pulumi-sdkgen                  the Go and Python SDKs from schema.json with the CLI's
+#                                               code generators (scripts/go-tools/pulumi-sdkgen)
 #
 # The upstream go.mod files of the engine tools carry replace directives, so `go
 # install` refuses them; the small wrapper modules under scripts/go-tools require the
@@ -193,7 +195,7 @@ tools=("$@")
 for tool in "${tools[@]}"; do
     case "$tool" in
         integration) set -- minio mc versitygw registry ;;
-        engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes ;;
+        engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen ;;
         *) set -- "$tool" ;;
     esac
     for one in "$@"; do
@@ -207,8 +209,9 @@ for tool in "${tools[@]}"; do
             kubernetes) build_kubernetes ;;
             pulumi) build_pulumi ;;
             pulumi-kubernetes) build_pulumi_kubernetes ;;
+            sdkgen) wrapped pulumi-sdkgen "$PULUMI_VERSION" "$go_tools/pulumi-sdkgen" "" ;;
             *)
-                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes)"
+                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen)"
                 exit 2
                 ;;
         esac

@@ -24,7 +24,7 @@ export interface SqlServerConnectionArgs {
      * database is enough. SQL authentication only: a Windows login (`DOMAIN\user`) is refused.
      */
     username?: pulumi.Input<string>;
-    /** Password of the login. Pass a secret (`config.requireSecret(...)`); it reaches the job only as a file. */
+    /** Password of the login. Pass a secret (`config.requireSecret(...)`); it reaches the job only as a file. @secret */
     password: pulumi.Input<string>;
     /**
      * Accept the server's certificate without validating it
@@ -66,13 +66,13 @@ export interface ScheduleArgs {
     timeZone?: pulumi.Input<string>;
 }
 
-/** Admin connection Pulumi provisions a MinIO-compatible server with (MinIO, AIStor, pgsty/minio). */
+/** Admin connection Pulumi provisions a MinIO-compatible server with (MinIO, AIStor, Pigsty's Silo). */
 export interface MinioAdminArgs {
     /** `host:port` of the admin API as Pulumi reaches it. Default: host and port of `storage.endpoint`. */
     server?: pulumi.Input<string>;
     /** Admin (root) user name. */
     user: pulumi.Input<string>;
-    /** Admin password. Pass a secret; it is wrapped in `pulumi.secret` either way. */
+    /** Admin password. Pass a secret; it is wrapped in `pulumi.secret` either way. @secret */
     password: pulumi.Input<string>;
     /** Use TLS to reach the admin API. Default: true when `storage.endpoint` is https. */
     ssl?: pulumi.Input<boolean>;
@@ -116,7 +116,7 @@ export interface BucketArgs {
 export interface ExistingCredentialsArgs {
     /** Access key id. */
     accessKeyId: pulumi.Input<string>;
-    /** Secret key, any characters S3 allows. Pass a secret; it is wrapped in `pulumi.secret` either way. */
+    /** Secret key, any characters S3 allows. Pass a secret; it is wrapped in `pulumi.secret` either way. @secret */
     secretAccessKey: pulumi.Input<string>;
 }
 
@@ -146,7 +146,7 @@ export interface StorageArgs {
     caCertificate?: pulumi.Input<string>;
     /** Provisioned mode: the admin connection. Give exactly one of `admin`, `provider` and `credentials`. */
     admin?: MinioAdminArgs;
-    /** Provisioned mode: an existing `minio.Provider`, instead of `admin`. */
+    /** Provisioned mode: an existing `minio.Provider`, instead of `admin`. TypeScript only. @typeScriptOnly */
     provider?: minio.Provider;
     /**
      * Bring your own: the backup user's keys for an existing bucket; nothing is created in
@@ -232,7 +232,7 @@ export interface RegistryArgs {
     server: string;
     /** User name, if the registry needs one. */
     username?: pulumi.Input<string>;
-    /** Password or token (secret). */
+    /** Password or token (secret). @secret */
     password?: pulumi.Input<string>;
 }
 
@@ -281,7 +281,7 @@ export interface ImageBuildArgs {
     cacheFrom?: string[];
     /** `BuilderBuildKit` or `BuilderV1` (the classic builder). Default: the engine's. */
     builderVersion?: DockerBuilderVersion;
-    /** The Docker engine that builds the image. Default: `target.docker.provider`, else the ambient one. */
+    /** The Docker engine that builds the image. Default: `target.docker.provider`, else the ambient one. TypeScript only. @typeScriptOnly */
     provider?: docker.Provider;
 }
 
@@ -311,7 +311,7 @@ export interface MetricsArgs {
 
 /** Run the schedule as a long-running container on one Docker host. */
 export interface DockerTargetArgs {
-    /** Docker provider (e.g. a remote host over SSH). Default: the ambient one. */
+    /** Docker provider (e.g. a remote host over SSH). Default: the ambient one. TypeScript only. @typeScriptOnly */
     provider?: docker.Provider;
     /** Container name. Default `<component name>-backup`. */
     containerName?: string;
@@ -401,7 +401,7 @@ export interface KubernetesTargetArgs {
      * Default false: it must exist, and `pulumi preview` reads it to say so if it does not.
      */
     createNamespace?: boolean;
-    /** Kubernetes provider. Default: the ambient one (current kubeconfig context). */
+    /** Kubernetes provider. Default: the ambient one (current kubeconfig context). TypeScript only. @typeScriptOnly */
     provider?: k8s.Provider;
     /** Container resources. Default requests cpu 250m / memory 1Gi, limit memory 4Gi. */
     resources?: ResourcesArgs;

@@ -82,6 +82,9 @@ describe("the package, packed and installed into another stack", function () {
             "package/package.json",
             "package/README.md",
             "package/LICENSE",
+            "package/PulumiPlugin.yaml",
+            "package/schema.json",
+            "package/dist/components/provider/host.js",
         ]) {
             assert.ok(listing.includes(file), `${file} is not in the package`);
         }
@@ -132,5 +135,42 @@ describe("the package, packed and installed into another stack", function () {
         const context = path.resolve(scratch, result.context);
         assert.strictEqual(context, fs.realpathSync(path.join(scratch, "node_modules/sqlserver-backup/image")));
         assert.ok(fs.existsSync(path.join(context, "Dockerfile")));
+    });
+
+    it("runs as a component provider plugin the way Pulumi's Node.js language host runs it, serving the shipped schema with its secrets", async () => {
+        // pulumi-language-nodejs RunPlugin: `node @pulumi/pulumi/cmd/run-plugin <plugin directory>`
+        // from the program's directory; the plugin prints its port and serves gRPC.
+        const pluginDir = path.join(scratch, "node_modules/sqlserver-backup");
+        assert.ok(fs.existsSync(path.join(pluginDir, "PulumiPlugin.yaml")), "installed without PulumiPlugin.yaml");
+        const { spawn } = await import("child_process");
+        const child = spawn(process.execPath, [path.join(scratch, "node_modules/@pulumi/pulumi/cmd/run-plugin"), pluginDir], { cwd: scratch, stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        try {
+            const port = await new Promise<number>((resolve, reject) => {
+                let stdout = "";
+                child.stdout.on("data", (chunk: Buffer) => {
+                    stdout += chunk.toString();
+                    const match = /^(\d+)\s*$/m.exec(stdout);
+                    if (match) resolve(Number(match[1]));
+                });
+                child.on("exit", (code) => reject(new Error(`the plugin exited (${code}) before it served: ${stdout}${stderr}`)));
+            });
+            const requireFromScratch = (await import("module")).createRequire(path.join(scratch, "package.json"));
+            const grpc = requireFromScratch("@grpc/grpc-js");
+            const services = requireFromScratch("@pulumi/pulumi/proto/provider_grpc_pb.js");
+            const messages = requireFromScratch("@pulumi/pulumi/proto/provider_pb.js");
+            const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+            const served = await new Promise<string>((resolve, reject) =>
+                client.getSchema(new messages.GetSchemaRequest(), (err: Error | null, response: { getSchema(): string }) => (err ? reject(err) : resolve(response.getSchema()))),
+            );
+            client.close();
+            assert.strictEqual(served, fs.readFileSync(path.join(pluginDir, "schema.json"), "utf8"), "the plugin serves the shipped schema");
+            const schema = JSON.parse(served);
+            assert.strictEqual(schema.types["sqlserver-backup:index:Database"].properties.password.secret, true);
+        } finally {
+            child.kill();
+        }
+        assert.doesNotMatch(stderr, /Error|TSError/, stderr);
     });
 });
