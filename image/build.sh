@@ -13,4 +13,10 @@ for name in BASE_IMAGE GO_BUILDER_IMAGE SQLPACKAGE_VERSION SQLPACKAGE_URL SQLPAC
     args+=(--build-arg "$name=${!name}")
 done
 revision="$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-exec docker build --platform linux/amd64 "${args[@]}" --build-arg "VCS_REF=$revision" --tag "$tag" "$@" "$here"
+# The agent reports its version (status, metrics, the outcome line): the package's
+# version from package.json next to image/ (the repository or the installed package),
+# with the commit when there is one.
+version="$(sed -n 's/^  "version": "\([^"]*\)",$/\1/p' "$here/../package.json" 2>/dev/null || true)"
+version="${version:-unknown}"
+[[ "$revision" == unknown ]] || version="$version+$revision"
+exec docker build --platform linux/amd64 "${args[@]}" --build-arg "VCS_REF=$revision" --build-arg "AGENT_VERSION=$version" --tag "$tag" "$@" "$here"

@@ -1,7 +1,8 @@
 /**
  * Cron in the dialect of the engines that run it. Kubernetes validates a CronJob's
- * schedule with robfig/cron v3's standard parser (pkg/util/parsers) and GoBackup's
- * scheduler (gocron v1) parses it with the same function, so this module reads a
+ * schedule with robfig/cron v3's standard parser (pkg/util/parsers) and the backup
+ * agent's scheduler (the Docker target's) parses it with the same function
+ * (image/agent/internal/schedule), so this module reads a
  * schedule exactly as `cron.ParseStandard` (robfig/cron v3.0.1, parser.go) does,
  * quirks included, and adds Kubernetes' one extra rule (no "TZ" in the schedule).
  *
@@ -148,7 +149,7 @@ export function parseCron(spec: string): CronSchedule {
     return { kind: "spec", minute, hour, dom, month, dow };
 }
 
-/** Why robfig/cron v3 (hence Kubernetes and GoBackup) refuses `spec`, or undefined. */
+/** Why robfig/cron v3 (hence Kubernetes and the agent's scheduler) refuses `spec`, or undefined. */
 export function robfigCronError(spec: string): string | undefined {
     try {
         parseCron(spec);
@@ -203,14 +204,14 @@ export function neverRuns(schedule: CronSchedule): boolean {
 
 /**
  * Why a schedule cannot be used, or undefined: refused by robfig/cron v3 (so by
- * Kubernetes and GoBackup), holding "TZ" (Kubernetes refuses it: set the time zone
+ * Kubernetes and the agent's scheduler), holding "TZ" (Kubernetes refuses it: set the time zone
  * in schedule.timeZone), or never firing.
  */
 export function cronProblem(spec: string): string | undefined {
     const examples = 'e.g. "0 2 * * *" (minute hour day-of-month month day-of-week, weekdays 0-6) or "@daily"';
     if (spec.includes("TZ")) return `"${spec}" must not hold TZ or CRON_TZ: set schedule.timeZone instead.`;
     const error = robfigCronError(spec);
-    if (error !== undefined) return `"${spec}" is not a schedule Kubernetes and GoBackup accept (${error}); ${examples}.`;
+    if (error !== undefined) return `"${spec}" is not a schedule Kubernetes and the backup agent's scheduler accept (${error}); ${examples}.`;
     if (neverRuns(parseCron(spec))) return `"${spec}" never runs (no day matches it); ${examples}.`;
     return undefined;
 }

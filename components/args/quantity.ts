@@ -2,8 +2,9 @@
  * Kubernetes quantities (`250m`, `1Gi`, `1.5e3`) read as k8s.io/apimachinery's
  * resource.ParseQuantity reads them (pkg/api/resource/quantity.go parseQuantityString,
  * suffix.go interpret): a signed decimal number, then a binary (Ki..Ei), decimal (n, u,
- * m, k, M, G, T, P, E) or exponent (e3, E-3) suffix, nothing else. The differential
- * corpus in tests/engine compares this port with the real function.
+ * m, k, M, G, T, P, E) or exponent (e3, E-3) suffix, nothing else. The repository's
+ * engine tier (tests/engine, not in the npm package) compares this port with the real
+ * function on a differential corpus.
  */
 
 const BINARY: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };

@@ -28,7 +28,7 @@ function runs(schedule: CronSchedule, timeZone: string, count: number): number[]
 
 /**
  * The longest time, in days, that the oldest of `keep` archives is still kept:
- * GoBackup deletes it only when backup number keep+1 lands.
+ * the agent's retention deletes it only once backup number keep+1 is verified.
  */
 export function keepSpanDays(cron: string, timeZone: string, keep: number): number {
     // keep+1 runs, plus a window to catch months of different length and DST shifts.
@@ -89,7 +89,8 @@ function matches(schedule: Extract<CronSchedule, { kind: "spec" }>, local: Date)
  * Runs that daylight-saving changes of `timeZone` skip or double within `days` from
  * `from`. robfig/cron v3 (Kubernetes' CronJob controller, the agent) skips a local
  * time that does not exist (the spring-forward gap) and runs a local time that
- * happens twice (the fall-back overlap) twice; tests/engine checks this against it.
+ * happens twice (the fall-back overlap) twice; the repository's engine tier checks
+ * this against it.
  */
 export function dstEffects(cron: string, timeZone: string, from: Date, days = 366): DstEffect[] {
     const schedule = parseCron(cron);
@@ -118,8 +119,8 @@ export function dstEffects(cron: string, timeZone: string, from: Date, days = 36
         const minutes = Math.abs(after - before);
         const date = new Date(startLocal).toISOString().slice(0, 10);
         if (minutes % 60 !== 0) {
-            // robfig's Next corrects for DST in whole hours only (spec.go): measured with
-            // tests/engine, it skips runs on the change day and the day after.
+            // robfig's Next corrects for DST in whole hours only (spec.go): measured against
+            // it (the repository's engine tier), it skips runs on the change day and the day after.
             const dayStart = Date.parse(`${date}T00:00:00Z`);
             const times = new Set<string>();
             for (let m = 0; m < 2 * 24 * 60; m++) {

@@ -3,8 +3,8 @@ import { GO_TIME_ZONES } from "./timeZoneNames";
 /**
  * A time zone as the engines read it: Kubernetes checks a CronJob's timeZone with
  * its own character rule, refuses "Local", then calls Go's time.LoadLocation
- * (case-sensitive); GoBackup's Go scheduler loads `TZ` the same way and falls back
- * to UTC, silently, on a name it cannot load. Accepted here: names Go loads on
+ * (case-sensitive); the backup agent's scheduler loads `TZ` the same way (and refuses
+ * a name it cannot load, where GoBackup's own would fall back to UTC silently). Accepted here: names Go loads on
  * every machine (its own zoneinfo.zip). Names only some hosts have, such as
  * `posix/...`, `right/...` or `posixrules`, are refused on purpose.
  */
@@ -21,7 +21,7 @@ export function timeZoneProblem(timeZone: string): string | undefined {
     if (timeZone === "UTC" || KNOWN.has(timeZone)) return undefined;
     const sameIgnoringCase = GO_TIME_ZONES.find((name) => name.toLowerCase() === timeZone.toLowerCase());
     if (sameIgnoringCase !== undefined) {
-        return `"${timeZone}" must be written "${sameIgnoringCase}": Kubernetes and GoBackup load time zones by exact, case-sensitive name.`;
+        return `"${timeZone}" must be written "${sameIgnoringCase}": Kubernetes and the backup agent load time zones by exact, case-sensitive name.`;
     }
     return `"${timeZone}" is not a time zone Go knows on every machine; ${example}.`;
 }

@@ -1,7 +1,8 @@
 /**
  * The time zone names Go loads on every machine: the entries of Go's own zoneinfo.zip
  * ($GOROOT/lib/time, Go 1.26, IANA tzdata 2025c), listed by `engine-verdict zones`.
- * Generated: tests/engine/timeZones.test.ts fails when this list and Go's differ.
+ * Generated; the repository's engine tier (tests/engine/timeZones.test.ts, not in the
+ * npm package) fails when this list and Go's differ.
  */
 export const GO_TIME_ZONES: readonly string[] = [
     "Africa/Abidjan",

@@ -1,7 +1,7 @@
 /**
  * Every default and every fixed path in one visible place. The image's agent applies
  * the same defaults for users without Pulumi (image/agent/internal/gbconfig/render.go);
- * the contract test (tests/agent) renders both from the defaults alone, so the two
+ * the repository's contract test (tests/agent) renders both from the defaults alone, so the two
  * cannot drift silently.
  */
 export const DEFAULTS = {

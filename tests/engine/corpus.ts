@@ -2,7 +2,7 @@ import { GO_TIME_ZONES } from "../../components/args/timeZoneNames";
 
 /**
  * Values the validator must judge as the engines do: cron strings (robfig/cron v3 as
- * Kubernetes and GoBackup call it), time zones (Kubernetes' rule and Go's
+ * Kubernetes and the agent call it), time zones (Kubernetes' rule and Go's
  * time.LoadLocation) and names. Built deterministically: boundaries of every cron
  * field, names in every case, descriptors, whitespace, TZ prefixes, and edge cases
  * seen in the field. No value holds a line break (the verdict command reads lines).

@@ -16,7 +16,7 @@ describe("schedule", () => {
         }
     });
 
-    it("refuses weekday 7, which robfig (so Kubernetes and GoBackup) rejects although classic cron allows it", () => {
+    it("refuses weekday 7, which robfig (so Kubernetes and the agent's scheduler) rejects although classic cron allows it", () => {
         assert.match(cronProblem("0 2 * * 7")!, /end of range \(7\) above maximum \(6\)/);
     });
 
