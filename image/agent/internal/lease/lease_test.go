@@ -13,7 +13,9 @@ import (
 
 const folder = "backups/sqlserver/orders/"
 
-func init() { claim.Settle = 50 * time.Millisecond }
+// Long enough that a fake-bucket write on a loaded CI machine stays under Settle/2: eight
+// acquirers write at once in TestConcurrentRunsNeverBothHoldTheLease.
+func init() { claim.Settle = 400 * time.Millisecond }
 
 type clock struct {
 	mu  sync.Mutex
