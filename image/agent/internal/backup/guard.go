@@ -11,6 +11,7 @@ import (
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/gbconfig"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lease"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/mirror"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/owner"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/records"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store"
@@ -25,8 +26,16 @@ func (e *skipError) Error() string { return e.held.Error() }
 // guard is what a run holds in the bucket while it lasts: the lease of every S3
 // storage's folder, taken after the folder's owner was found to be this deployment.
 type guard struct {
-	leases   []*lease.Lease
+	leases []*lease.Lease
+	// folders are the leased folders, where the run's record is mirrored.
+	folders  []leasedFolder
 	warnings []string
+}
+
+// leasedFolder is one storage's folder this run holds the lease of.
+type leasedFolder struct {
+	bucket s3store.Bucket
+	folder string
 }
 
 // leaseWait is how often `once` looks again at a lease held elsewhere.
@@ -67,6 +76,7 @@ func (r *Runner) takeBucket(ctx context.Context, model gbconfig.Model, run recor
 			return nil, err
 		}
 		g.leases = append(g.leases, l)
+		g.folders = append(g.folders, leasedFolder{bucket: bucket, folder: storage.Folder()})
 	}
 	return g, nil
 }
@@ -103,6 +113,44 @@ func (r *Runner) acquire(ctx context.Context, bucket s3store.Bucket, storage gbc
 func (g *guard) keep(ctx context.Context, stop context.CancelCauseFunc) {
 	for _, l := range g.leases {
 		go l.Keep(ctx, func(err error) { stop(&LeaseLostError{Err: err}) })
+	}
+}
+
+// seed starts a volume that has never run the model (a new Kubernetes pod) from the
+// record mirrored in the bucket, so counts and the last verified backup carry over.
+func (g *guard) seed(ctx context.Context, store records.Store, model string, log *logx.Logger) {
+	if len(g.folders) == 0 {
+		return
+	}
+	first := g.folders[0]
+	published, found, err := mirror.Read(ctx, first.bucket, first.folder)
+	if err != nil {
+		log.Warn("model %s: cannot read the run record mirrored in the bucket: %v", model, err)
+		return
+	}
+	if !found {
+		return
+	}
+	if err := store.Update(model, func(m *records.Model) { *m = mirror.Seed(*m, published) }); err != nil {
+		log.Warn("model %s: cannot seed the run record from the bucket: %v", model, err)
+	}
+}
+
+// publish mirrors the model's record into every leased folder, best effort (the
+// bucket's answer never changes the run's outcome). It has its own deadline: a run
+// stopped by SIGTERM still publishes that it was interrupted.
+func (g *guard) publish(store records.Store, model string, log *logx.Logger) {
+	m, err := store.Read(model)
+	if err != nil {
+		log.Warn("model %s: cannot read the run record to mirror it: %v", model, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, f := range g.folders {
+		if err := mirror.Publish(ctx, f.bucket, f.folder, m); err != nil {
+			log.Warn("model %s: cannot mirror the run record to s3://%s/%s: %v", model, f.bucket.Bucket(), mirror.Key(f.folder), err)
+		}
 	}
 }
 

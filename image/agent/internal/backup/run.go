@@ -85,6 +85,9 @@ type Runner struct {
 	TakeOverFrom string
 	// LeaseTTL: how long the bucket lease lives without renewal. Default 5 minutes.
 	LeaseTTL time.Duration
+	// HostSlots caps the runs against one SQL Server at a time across the deployment
+	// (every pod, node and container); 0: no cap.
+	HostSlots int
 	// VolumeID identifies the workdir volume (runs from it share the model's local lock).
 	VolumeID string
 	Host     string
@@ -177,15 +180,34 @@ func (r *Runner) Run(ctx context.Context, modelName, trigger string, wait bool) 
 	// The run proper starts now that it holds the model everywhere (it may have waited).
 	start = time.Now()
 	run.StartedAt = start.UTC()
+	guard.seed(ctx, r.Records, modelName, log)
 	if err := r.Records.Update(modelName, func(m *records.Model) { m.LastRun = &run }); err != nil {
 		log.Warn("model %s: cannot record the run's start: %v", modelName, err)
 	}
+	guard.publish(r.Records, modelName, log)
 	log.Info("model %s: backup %s started (%s)", modelName, run.ID, trigger)
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 	defer guard.release(log, modelName)
+	// Mirrored last, after the outcome is recorded and before the lease is released.
+	defer guard.publish(r.Records, modelName, log)
 	guard.keep(runCtx, cancelRun)
 	run.Warnings = append(run.Warnings, guard.warnings...)
+	slot, err := r.takeHostSlot(runCtx, model, run, log)
+	if err != nil {
+		outcome := records.Failed
+		if runCtx.Err() != nil {
+			outcome = records.Interrupted
+		}
+		return r.finish(log, model, run, start, outcome, r.Redactor.String(err.Error()), nil)
+	}
+	if slot != nil {
+		go slot.Keep(runCtx, func(err error) { cancelRun(&LeaseLostError{Err: err}) })
+		defer func() { _ = slot.Release() }()
+		// The run's time is its own, not the wait for a slot.
+		start = time.Now()
+		run.StartedAt = start.UTC()
+	}
 	run.Warnings = append(run.Warnings, r.clearLeftovers(runCtx, model, log)...)
 
 	runDir := filepath.Join(r.Paths.Runs(modelName), run.ID)

@@ -20,6 +20,7 @@ import (
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lease"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/mirror"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/records"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/retention"
@@ -555,5 +556,99 @@ func TestALeaseLeftByAKilledRunOnTheSameVolumeIsTakenOverAtOnce(t *testing.T) {
 	}
 	if r := h.runner.Run(context.Background(), "orders", "schedule", false); r.Outcome != records.Skipped {
 		t.Fatalf("%+v", r)
+	}
+}
+
+func mirrored(t *testing.T, b s3store.Bucket) records.Model {
+	t.Helper()
+	m, found, err := mirror.Read(context.Background(), b, "p/orders/")
+	if err != nil || !found {
+		t.Fatalf("no run record in the bucket: found %v, %v", found, err)
+	}
+	return m
+}
+
+func TestTheRunRecordIsMirroredInTheBucketAndANewVolumeStartsFromIt(t *testing.T) {
+	h := newHarness(t, 2)
+	h.runs(t, 1, "ok")
+	h.runs(t, 1, "dump-error")
+	m := mirrored(t, h.bucket)
+	if m.LastRun == nil || m.LastRun.Outcome != records.Failed || m.LastVerified == nil || m.Counts["succeeded"] != 1 || m.Counts["failed"] != 1 {
+		t.Fatalf("mirrored %+v", m)
+	}
+	// A new pod: an empty volume, the same bucket.
+	fresh := newHarness(t, 2)
+	fresh.runner.Bucket = h.runner.Bucket
+	fresh.runner.ChildEnv = h.runner.ChildEnv
+	fresh.runs(t, 1, "ok")
+	local, _ := fresh.runner.Records.Read("orders")
+	if local.Counts["succeeded"] != 2 || local.Counts["failed"] != 1 || mirrored(t, h.bucket).Counts["succeeded"] != 2 {
+		t.Fatalf("the new volume did not start from the bucket's record: %+v", local.Counts)
+	}
+}
+
+func TestAStoppedRunIsMirroredInterrupted(t *testing.T) {
+	h := newHarness(t, 2).withMode("sleep")
+	h.runner.ChildEnv = append(h.runner.ChildEnv, "GOBACKUP_DOUBLE_SLEEP=30")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	h.runner.Run(ctx, "orders", "schedule", false)
+	if m := mirrored(t, h.bucket); m.LastRun == nil || m.LastRun.Outcome != records.Interrupted {
+		t.Fatalf("mirrored %+v", m.LastRun)
+	}
+}
+
+func TestRunsAgainstOneSQLServerWaitForASlotWhenTheHostIsAtItsCap(t *testing.T) {
+	hostSlotWait = 100 * time.Millisecond
+	first, second := newHarness(t, 2), newHarness(t, 2)
+	second.runner.Bucket = first.runner.Bucket
+	for _, h := range []*harness{first, second} {
+		h.runner.HostSlots = 1
+	}
+	model, _ := first.runner.Config.Model("orders")
+	log := first.runner.Log
+	held, err := first.runner.takeHostSlot(context.Background(), model, records.Run{ID: "a"}, log)
+	if err != nil || held == nil {
+		t.Fatalf("first: %v", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		l, err := second.runner.takeHostSlot(context.Background(), model, records.Run{ID: "b"}, log)
+		if l != nil {
+			l.Release()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("the second run took a slot while the only one was held: %v", err)
+	case <-time.After(time.Second):
+	}
+	held.Release()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second run did not get the slot once it was free")
+	}
+	if dir := HostSlotsDir("p/orders", "sql", 1433); dir != "p/.hosts/sql_1433/" {
+		t.Fatalf("slots dir %s", dir)
+	}
+}
+
+func TestAStoppedWaitForASlotIsAnInterruptedRun(t *testing.T) {
+	hostSlotWait = 100 * time.Millisecond
+	h := newHarness(t, 2)
+	h.runner.HostSlots = 1
+	model, _ := h.runner.Config.Model("orders")
+	held, _ := h.runner.takeHostSlot(context.Background(), model, records.Run{ID: "other"}, h.runner.Log)
+	defer held.Release()
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	result := h.runner.Run(ctx, "orders", "schedule", false)
+	if result.Outcome != records.Interrupted || !strings.Contains(result.Cause, "waiting for a slot on sql:1433") {
+		t.Fatalf("got %+v", result)
 	}
 }

@@ -20,10 +20,12 @@ const usage = `sqlserver-backup-agent: scheduled, verified SQL Server backups wi
 
   daemon    run GoBackup per model on its cron schedule (RUN_MODE=daemon)
   once      back up every model now and exit with the outcome (RUN_MODE=once)
+  tick      once for a scheduler (a CronJob's pod): a model whose run is in progress elsewhere is skipped
   check     check the configuration and exit
   status    each model's last outcome and health; exit 1 when unhealthy
   health    the container's health check (status, readiness first after a start)
   list      list the backups in the bucket (MINIO_* and RESTORE_DATABASE)
+  exporter  serve the metrics of runs made elsewhere (CronJob pods) from the bucket (EXPORTER_MODELS)
   restore   restore one backup into SQL Server (RESTORE_*)
   render    print the GoBackup config rendered from MSSQL_*, MINIO_* and BACKUP_*
   version   print the agent's version
@@ -41,24 +43,24 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		mode = lookupOr(src, "RUN_MODE", "daemon")
 	}
 	switch mode {
-	case "daemon", "once", "first-backup", "restore":
+	case "daemon", "once", "tick", "first-backup", "restore":
 		// A reload or quit signal (docker kill -s HUP, a terminal's hangup) must never
 		// kill a backup or a restore halfway: only SIGTERM and SIGINT stop them, with grace.
 		// GoBackup and sqlpackage inherit the ignored dispositions.
 		signal.Ignore(syscall.SIGHUP, syscall.SIGQUIT)
 	}
 	switch mode {
-	case "daemon", "once", "check", "first-backup":
+	case "daemon", "once", "tick", "check", "first-backup":
 		d, err := Prepare(src, environ, mode == "daemon")
 		if err != nil {
 			log.Error("%v", err)
-			if mode == "once" || mode == "first-backup" {
+			if mode == "once" || mode == "tick" || mode == "first-backup" {
 				line := strings.ReplaceAll(err.Error(), "\n", " ")
 				var configErr *ConfigError
 				if errors.As(err, &configErr) {
 					line = configErr.OneLine()
 				}
-				fmt.Fprintf(stdout, "%sfailed: %s\n", OutcomePrefix, line)
+				reportOutcome(stdout, "failed: "+line)
 			}
 			return 2
 		}
@@ -68,7 +70,7 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		switch mode {
 		case "daemon":
 			return daemon(d, log)
-		case "once", "first-backup":
+		case "once", "tick", "first-backup":
 			return once(d, log, stdout, mode)
 		default:
 			if err := d.Ready("check"); err != nil {
@@ -91,6 +93,8 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		return statusCommand(s, stdout, mode == "health")
 	case "list":
 		return listCommand(src, log, stdout)
+	case "exporter":
+		return exporter(src, log)
 	case "restore":
 		return restoreCommand(src, log, stdout)
 	case "render":

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,21 @@ func TestAStoppedSchedulerIsNotReady(t *testing.T) {
 	writeState(t, s, now.Add(-10*time.Second), now.Add(-2*time.Minute), records.Run{StartedAt: ok, FinishedAt: &ok, Outcome: records.Succeeded})
 	if health := Assess(s, now, true); health.Healthy || !strings.Contains(health.Lines[0], "scheduler is not running") {
 		t.Fatalf("got %+v", health)
+	}
+}
+
+func TestAOneShotRunWritesItsOutcomeAsTheContainersTerminationMessage(t *testing.T) {
+	dir := t.TempDir()
+	message := filepath.Join(dir, "termination-log")
+	t.Setenv("TERMINATION_MESSAGE_PATH", message)
+	src := baseEnv(dir)
+	delete(src, "MSSQL_HOST")
+	var out bytes.Buffer
+	if code := Main([]string{"tick"}, src, nil, &out, &out); code != 2 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	data, err := os.ReadFile(message)
+	if err != nil || !strings.HasPrefix(string(data), "OUTCOME: failed: ") || !strings.Contains(string(data), "MSSQL_HOST") {
+		t.Fatalf("termination message %q (%v)", data, err)
 	}
 }

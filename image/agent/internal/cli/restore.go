@@ -9,6 +9,7 @@ import (
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/backup"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/kube"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/restore"
@@ -65,13 +66,39 @@ func restoreCommand(src env.Source, log *logx.Logger, out io.Writer) int {
 		if req, err = restore.LoadRequest(src, r.TZ); err == nil {
 			ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer cancel()
+			removePasswordFromCluster(ctx, src, log)
 			outcome := r.Restore(ctx, req)
-			fmt.Fprintf(out, "%s%s\n", OutcomePrefix, outcome.Line)
+			reportOutcome(out, outcome.Line)
 			return outcome.Code
 		}
 	}
 	// Refused before anything was claimed: the id stays unused.
 	log.Error("%v", err)
-	fmt.Fprintf(out, "%sfailed: %v\n", OutcomePrefix, err)
+	reportOutcome(out, fmt.Sprintf("failed: %v", err))
 	return restore.ExitFailed
+}
+
+// removePasswordFromCluster removes the target's password from the Kubernetes Secret it
+// came in (RESTORE_PASSWORD_SECRET) once the agent holds it in memory, so the password
+// leaves the cluster with the restore's start, whatever happens to the `pulumi up`
+// that started it. The Secret itself stays (nothing then creates it again with the
+// password); the pod's service account may patch that one Secret and nothing else.
+func removePasswordFromCluster(ctx context.Context, src env.Source, log *logx.Logger) {
+	name := lookupOr(src, "RESTORE_PASSWORD_SECRET", "")
+	if name == "" {
+		return
+	}
+	client, err := kube.InCluster(kube.ServiceAccountDir)
+	namespace := ""
+	if err == nil {
+		namespace, err = kube.Namespace(kube.ServiceAccountDir)
+	}
+	if err == nil {
+		err = client.RemoveSecretKey(ctx, namespace, name, "RESTORE_TARGET_PASSWORD")
+	}
+	if err != nil {
+		log.Warn("cannot remove the target's password from the Secret %s (the pulumi up that waits for this restore empties it): %v", name, err)
+		return
+	}
+	log.Info("removed the target's password from the Secret %s: it is no longer in the cluster", name)
 }

@@ -38,7 +38,7 @@ func (d *Deployment) Runner(log *logx.Logger) *backup.Runner {
 		},
 		Config: d.Config, ConfigText: d.Text, ChildEnv: d.ChildEnv, Redactor: d.Redactor, Records: d.Records, Location: d.Location,
 		Preflight: d.preflightTargets(), Host: host, Log: log,
-		Retention: s.Retention, LocalKeep: s.LocalKeep, Owner: s.DeploymentID, TakeOverFrom: s.TakeOverFrom, LeaseTTL: s.LeaseTTL, VolumeID: d.VolumeID,
+		Retention: s.Retention, LocalKeep: s.LocalKeep, Owner: s.DeploymentID, TakeOverFrom: s.TakeOverFrom, LeaseTTL: s.LeaseTTL, HostSlots: s.HostSlots, VolumeID: d.VolumeID,
 		Capabilities: d.capabilities,
 		Bucket: func(storage gbconfig.Storage) (s3store.Bucket, error) {
 			mu.Lock()

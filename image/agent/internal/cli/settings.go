@@ -39,6 +39,8 @@ type Settings struct {
 	TakeOverFrom string
 	// LeaseTTL: the bucket lease's life without renewal.
 	LeaseTTL time.Duration
+	// HostSlots: runs against one SQL Server at a time across the deployment (0: no cap).
+	HostSlots int
 	// AuditEvery: how often the daemon checks that each model's newest verified archive is intact.
 	AuditEvery time.Duration
 	// Ignored names variables that are set but no longer do anything, for a warning.
@@ -129,6 +131,7 @@ func LoadSettings(src env.Source) (Settings, error) {
 		s.Retention.KeepFailed = count("BACKUP_KEEP_FAILED")
 	}
 	s.LocalKeep = count("LOCAL_KEEP")
+	s.HostSlots = count("HOST_CONCURRENCY")
 	s.DeploymentID = lookupOr(src, "DEPLOYMENT_ID", "")
 	s.TakeOverFrom = lookupOr(src, "DEPLOYMENT_TAKE_OVER_FROM", "")
 	s.LeaseTTL, err = seconds(src, "LEASE_SECONDS", 300, 30)
