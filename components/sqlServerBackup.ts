@@ -174,7 +174,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         this.secretAccessKey = storage.backup.secretAccessKey;
         this.restoreAccessKeyId = storage.restore.accessKeyId;
         this.restoreSecretAccessKey = storage.restore.secretAccessKey;
-        const scope = pulumi.all([storage.bucket, settings]).apply(([bucket, s]): PolicyScope => ({ bucket, prefix: s.storage.prefix, databases: s.databases.map((db) => db.name) }));
+        const scope = pulumi.all([storage.bucket, settings]).apply(([bucket, s]): PolicyScope => ({ bucket, prefix: s.storage.prefix, databases: s.databases.map((db) => db.name), hostSlots: s.hostSlots !== undefined }));
         this.backupPolicy = scope.apply(renderBackupPolicy);
         this.restorePolicy = scope.apply(renderRestorePolicy);
         this.config = rendered.apply((r) => r.yaml);
@@ -204,6 +204,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         );
         const inputs: TargetInputs | undefined = built && {
             name,
+            databases: args.databases.map((db) => db.name),
             image: built.ref,
             settings,
             config: this.config,

@@ -139,3 +139,16 @@ export function dstEffects(cron: string, timeZone: string, from: Date, days = 36
     }
     return effects;
 }
+
+/** The schedule's period when it can carry offsets: daily `M H * * *` or hourly `M * * * *`. */
+export type OffsetPeriod = { kind: "daily"; minuteOfDay: number } | { kind: "hourly"; minute: number };
+
+/** The period of a schedule offsets can shift, or undefined (any other shape). */
+export function offsetPeriod(cron: string): OffsetPeriod | undefined {
+    const schedule = parseCron(cron);
+    if (schedule.kind !== "spec") return undefined;
+    const match = /^(\d+) (\d+|\*) \* \* \*$/.exec(canonicalCron(schedule));
+    if (!match) return undefined;
+    const minute = Number(match[1]);
+    return match[2] === "*" ? { kind: "hourly", minute } : { kind: "daily", minuteOfDay: Number(match[2]) * 60 + minute };
+}

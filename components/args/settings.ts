@@ -85,4 +85,6 @@ export interface BackupSettings {
     localCopy?: LocalCopySettings;
     /** The deployment that owns the database folders (recorded in the bucket). */
     deploymentId: string;
+    /** Runs against one SQL Server at a time across the deployment (slots leased in the bucket); absent: no cap. */
+    hostSlots?: number;
 }

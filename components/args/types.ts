@@ -425,6 +425,53 @@ export interface KubernetesTargetArgs {
     networkPolicy?: NetworkPolicyArgs;
     /** Image pull secrets for a private registry. */
     imagePullSecrets?: string[];
+    /**
+     * Seconds a stopped pod (a node drain, a deleted Job, the deadline) gives a backup in
+     * progress to finish before the agent stops it and records it interrupted. The pod's
+     * `terminationGracePeriodSeconds` is this plus 30 s for the agent to record it.
+     * Default 600; below `activeDeadlineSeconds`.
+     */
+    shutdownGraceSeconds?: number;
+    /** Many databases: one CronJob per database, spread over a window, a cap per SQL Server. */
+    fleet?: FleetArgs;
+    /**
+     * The monitor, a small Deployment: the metrics of every run (the Docker daemon's
+     * names, from the run records in the bucket), and a watchdog that fails a Job whose
+     * pod cannot start (an image that cannot be pulled) instead of letting it hold the
+     * schedule until its deadline. On by default.
+     */
+    monitor?: MonitorArgs;
+}
+
+/** Many databases on a cluster: each its own CronJob, failures isolated, runs in parallel across nodes. */
+export interface FleetArgs {
+    /**
+     * One CronJob per database (own history, own failures, parallel on any node), each
+     * with a config, environment and credentials of its own database only. Default false:
+     * one CronJob backs up every database, one after the other.
+     */
+    perDatabase?: boolean;
+    /**
+     * Minutes over which the databases' runs are spread: each database starts at a fixed
+     * offset (from a hash of its name) after the schedule's time. Needs a daily
+     * (`M H * * *`) or hourly (`M * * * *`) schedule. Default 0: all at the schedule's time.
+     */
+    windowMinutes?: number;
+    /**
+     * Runs against one SQL Server (host and port) at a time across the deployment; the
+     * others wait for a slot (held as leases in the bucket). Default: no cap.
+     */
+    maxConcurrentPerHost?: number;
+}
+
+/** The monitor Deployment of a Kubernetes target. */
+export interface MonitorArgs {
+    /** Run it. Default true. */
+    enabled?: boolean;
+    /** Port of the metrics endpoint (`/metrics`) and its Service. Default 9090. */
+    port?: number;
+    /** Seconds a pod may fail to start (image pull, container creation) before its Job is failed. Default 300. */
+    startDeadlineSeconds?: number;
 }
 
 /** Where the schedule runs: give exactly one of `docker` and `kubernetes`. */

@@ -5,6 +5,7 @@ import { dnsLabelProblem, dnsSubdomainProblem, labelValueProblem } from "./kuber
 import { Problem, SqlServerBackupArgsError } from "./problem";
 import { parseQuantity, quantityProblem } from "./quantity";
 import { beforeTimeProblem } from "./restoreTime";
+import { offsetPeriod } from "./scheduleMath";
 import * as rules from "./rules";
 import { BackupSettings } from "./settings";
 import { timeZoneProblem } from "./timeZone";
@@ -209,6 +210,37 @@ function checkKubernetes(list: ProblemList, t: KubernetesTargetArgs): void {
     list.check(`${at}.ttlSecondsAfterFinished`, t.ttlSecondsAfterFinished, range(0, INT32_MAX));
     list.check(`${at}.historyLimits.successful`, t.historyLimits?.successful, range(0, 1000));
     list.check(`${at}.historyLimits.failed`, t.historyLimits?.failed, range(0, 1000));
+    list.check(`${at}.shutdownGraceSeconds`, t.shutdownGraceSeconds, range(0, 86400));
+    const deadline = t.activeDeadlineSeconds ?? KUBERNETES_ACTIVE_DEADLINE_SECONDS;
+    if (t.shutdownGraceSeconds !== undefined && Number.isInteger(t.shutdownGraceSeconds) && t.shutdownGraceSeconds >= deadline) {
+        list.add(
+            `${at}.shutdownGraceSeconds`,
+            `${t.shutdownGraceSeconds} is not below activeDeadlineSeconds (${deadline}): a Job at its deadline would be killed before the agent could stop the run and record it. Lower the grace or raise the deadline.`,
+        );
+    }
+    list.check(`${at}.fleet.windowMinutes`, t.fleet?.windowMinutes, range(0, 1440));
+    list.check(`${at}.fleet.maxConcurrentPerHost`, t.fleet?.maxConcurrentPerHost, range(1, 1000));
+    if (t.fleet?.windowMinutes && !t.fleet.perDatabase) {
+        list.add(`${at}.fleet.windowMinutes`, "spreads per-database CronJobs: set fleet.perDatabase: true too (one CronJob runs its databases one after the other).");
+    }
+    list.check(`${at}.monitor.port`, t.monitor?.port, rules.portProblem);
+    list.check(`${at}.monitor.startDeadlineSeconds`, t.monitor?.startDeadlineSeconds, range(60, 86400));
+}
+
+/** Kubernetes' activeDeadlineSeconds default of the target (components/targets/kubernetes/pod.ts). */
+const KUBERNETES_ACTIVE_DEADLINE_SECONDS = 6 * 3600;
+
+/** A fleet's window needs a schedule it can shift: daily, or hourly within the hour. */
+function checkFleetWindow(list: ProblemList, t: KubernetesTargetArgs, cron: unknown): void {
+    const window = t.fleet?.windowMinutes;
+    if (!window || typeof cron !== "string" || cronProblem(cron) !== undefined) return;
+    const period = offsetPeriod(cron);
+    const at = "target.kubernetes.fleet.windowMinutes";
+    if (!period) {
+        list.add(at, `needs a daily ("M H * * *") or hourly ("M * * * *") schedule to spread runs over; "${cron}" is neither. Use such a schedule, or leave windowMinutes at 0.`);
+    } else if (period.kind === "hourly" && window > 60) {
+        list.add(at, `${window} is longer than the hourly schedule's hour: at most 60.`);
+    }
 }
 
 function checkTarget(list: ProblemList, args: SqlServerBackupArgs): void {
@@ -240,6 +272,8 @@ function checkTarget(list: ProblemList, args: SqlServerBackupArgs): void {
     }
     if (target.kubernetes) {
         checkKubernetes(list, target.kubernetes);
+        // Without a schedule the default (daily at 02:00) takes any window.
+        checkFleetWindow(list, target.kubernetes, args.schedule?.cron);
         const image = args.image;
         list.check("image.ref", image?.ref, rules.clusterImageProblem);
         if (image?.ref === undefined && image?.build?.registry === undefined) {

@@ -85,6 +85,12 @@ export interface KubernetesNames {
     networkPolicy: string;
     /** Job and Secret of one restore. */
     restore(id: string): string;
+    /** The CronJob of one database (fleet.perDatabase). */
+    cronJobOf(database: string): string;
+    /** Service account of restore pods: it may empty its restore's password Secret, nothing else. */
+    restoreServiceAccount: string;
+    /** Deployment, Service, service account and Role of the monitor. */
+    monitor: string;
 }
 
 /**
@@ -100,5 +106,10 @@ export function kubernetesNames(componentName: string): KubernetesNames {
         restoreCredentials: boundedName(componentName, "restore-credentials", LABEL_MAX),
         networkPolicy: boundedName(componentName, "backup", LABEL_MAX),
         restore: (id) => boundedName(componentName, `restore-${id}`, LABEL_MAX),
+        // `<component>-<database>-backup`; a database name that is not a DNS label as it
+        // is (`orders_eu`) gets a hash, so it never meets `orders-eu`'s name.
+        cronJobOf: (database) => boundedName(`${componentName}-${/^[a-z0-9-]+$/.test(database) ? database : `${slug(database)}-${nameHash(database)}`}`, "backup", CRONJOB_NAME_MAX),
+        restoreServiceAccount: boundedName(componentName, "restore", LABEL_MAX),
+        monitor: boundedName(componentName, "monitor", LABEL_MAX),
     };
 }

@@ -105,16 +105,29 @@ function kubectlRun(d: KubernetesDeployment, podBase: string, mode: string, secr
     return `kubectl --namespace ${d.namespace} run ${podBase}-$(date +%s) --rm -i --restart=Never --image=${d.image} --overrides='${JSON.stringify(overrides)}'`;
 }
 
+/**
+ * A Job from each of the instance's CronJobs, running `once` (it waits for a run in
+ * progress, then backs up). Made with the CronJob's template but without its owner
+ * reference: the CronJob controller reports a Job it did not schedule as an
+ * `UnexpectedJob` warning on every later `pulumi up`. The Job ends on its own TTL. Its
+ * name is `<cronjob>-<10-digit time>` (the controller's use 8 digits), within 63.
+ */
+export function backupNowCommand(kubectl: string, instance: string): string {
+    const withoutOwner = "sed -e '/^  ownerReferences:/,/^    uid:/d' -e 's/^\\( *\\)- tick$/\\1- once/'";
+    return (
+        `for c in $(${kubectl} get cronjobs --selector app.kubernetes.io/instance=${instance} -o name); do ` +
+        `${kubectl} create job --from="$c" "\${c#*/}-$(date +%s)" --dry-run=client -o yaml | ${withoutOwner} | ${kubectl} create -f -; done`
+    );
+}
+
 export function kubernetesCommands(d: KubernetesDeployment): OperatorCommands {
     const location = storageLocation(d.settings);
     const credentials = { name: d.restoreCredentialsSecret, keys: [ENV.restoreAccessKey, ENV.restoreSecretKey, ...(d.settings.storage.customCA ? [ENV.caCertificate] : [])] };
     // The target password goes into a Secret from a file, never onto a command line.
     const targetSecret = boundedName(d.componentName, "restore-target", 63);
-    // Jobs the CronJob makes are named <cronjob>-<8 digits>; a manual one gets 10 (seconds), within 63.
-    const manual = d.cronJob.length + "-manual-".length + 10 <= 63 ? `${d.cronJob}-manual` : d.cronJob;
     const kubectl = `kubectl --namespace ${d.namespace}`;
     return {
-        backupNow: `${kubectl} create job --from=cronjob/${d.cronJob} ${manual}-$(date +%s)`,
+        backupNow: backupNowCommand(kubectl, d.instance),
         logs: `${kubectl} logs --selector app.kubernetes.io/instance=${d.instance} --tail 200 --prefix`,
         status: `${kubectl} get jobs --selector app.kubernetes.io/instance=${d.instance} --sort-by=.metadata.creationTimestamp`,
         list: kubectlRun(d, boundedName(d.componentName, "list", 52), "list", [credentials], location),

@@ -52,6 +52,12 @@ export interface PolicyScope {
     bucket: string;
     prefix: string;
     databases: string[];
+    /** The runs share slots per SQL Server, leased in `<prefix>/.hosts/` (fleet.maxConcurrentPerHost). */
+    hostSlots?: boolean;
+}
+
+function hostSlotsFolder(scope: PolicyScope): string {
+    return `${scope.prefix}/.hosts/`;
 }
 
 function bucketArn(scope: PolicyScope): string {
@@ -91,6 +97,17 @@ export function backupPolicyDocument(scope: PolicyScope): PolicyDocument {
             { Sid: "ListIncompleteUploads", Effect: "Allow", Action: ["s3:ListBucketMultipartUploads"], Resource: [bucketArn(scope)] },
             { Sid: "ReadWriteBackups", Effect: "Allow", Action: [...BACKUP_OBJECT_ACTIONS], Resource: folders(scope).map((f) => `${bucketArn(scope)}/${f}*`) },
             { Sid: "ClaimRecords", Effect: "Allow", Action: [...CLAIM_VERSION_ACTIONS], Resource: folders(scope).map((f) => `${bucketArn(scope)}/${f}.agent/*`) },
+            ...(scope.hostSlots
+                ? [
+                      listIn("ListHostSlots", ["s3:ListBucket", "s3:ListBucketVersions"], scope, [hostSlotsFolder(scope)]),
+                      {
+                          Sid: "HoldHostSlots",
+                          Effect: "Allow" as const,
+                          Action: [...CLAIM_VERSION_ACTIONS, "s3:DeleteObject", "s3:GetObject", "s3:PutObject"].sort(),
+                          Resource: [`${bucketArn(scope)}/${hostSlotsFolder(scope)}*`],
+                      },
+                  ]
+                : []),
         ],
     };
 }

@@ -67,6 +67,7 @@ export function settingsTree(name: string, args: SqlServerBackupArgs): InputTree
         workdir: IMAGE.workdir,
         ...(localCopies > 0 ? { localCopy: { path: IMAGE.localCopies, keep: localCopies } } : {}),
         deploymentId: args.deploymentId ?? defaultDeploymentId(name),
+        ...(args.target?.kubernetes?.fleet?.maxConcurrentPerHost ? { hostSlots: args.target.kubernetes.fleet.maxConcurrentPerHost } : {}),
     };
 }
 

@@ -92,7 +92,7 @@ export function provisionStorage(
         }
     }
 
-    const scope = pulumi.all([bucket, settings]).apply(([b, s]): PolicyScope => ({ bucket: b, prefix: s.storage.prefix, databases: s.databases.map((db) => db.name) }));
+    const scope = pulumi.all([bucket, settings]).apply(([b, s]): PolicyScope => ({ bucket: b, prefix: s.storage.prefix, databases: s.databases.map((db) => db.name), hostSlots: s.hostSlots !== undefined }));
     const backup = user(name, "user", args.userName ?? backupUserName(name), scope.apply(renderBackupPolicy), parent, opts);
     const restore = user(name, "restore-user", args.restoreUserName ?? restoreUserName(name), scope.apply(renderRestorePolicy), parent, opts);
     resources.backupUser = backup.user;

@@ -9,6 +9,8 @@ import { RestoreTarget } from "../plan/restore";
 export interface TargetInputs {
     /** The component's name (child resource names, derived object names). */
     name: string;
+    /** The databases' names (plain arguments: how many CronJobs a fleet has is known at preview). */
+    databases: string[];
     image: pulumi.Output<string>;
     settings: pulumi.Output<BackupSettings>;
     /** The rendered gobackup.yml: no secret in it, only `${NAME}` references. */

@@ -42,20 +42,26 @@ describe("kubernetes target (mocked engine)", () => {
     const container = (cronJob: Json) => podSpec(cronJob).containers[0];
     const envOf = (cronJob: Json) => Object.fromEntries((container(cronJob).env as Json[]).map((e) => [e.name, e.value]));
 
-    it("creates the backup and the restore credentials Secrets (their data applied in place), a ServiceAccount without token, a CronJob and a NetworkPolicy", async () => {
+    it("creates the backup and the restore credentials Secrets (their data applied in place), service accounts without tokens, a CronJob, the monitor and a NetworkPolicy", async () => {
         await deploy();
         const kinds = resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.type).sort();
         assert.deepStrictEqual(kinds, [
+            "kubernetes:apps/v1:Deployment",
             "kubernetes:batch/v1:CronJob",
             "kubernetes:core/v1:Secret",
             "kubernetes:core/v1:Secret",
             "kubernetes:core/v1:SecretPatch",
             "kubernetes:core/v1:SecretPatch",
+            "kubernetes:core/v1:Service",
+            "kubernetes:core/v1:ServiceAccount",
+            "kubernetes:core/v1:ServiceAccount",
             "kubernetes:core/v1:ServiceAccount",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
         ]);
         for (const r of resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read)) assert.strictEqual((r.inputs.metadata as Json).namespace, "backup");
-        assert.strictEqual(one(resources, "kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, false);
+        for (const account of resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount")) assert.strictEqual(account.inputs.automountServiceAccountToken, false);
     });
 
     it("reads the namespace when it is not created, so a missing one fails the preview before anything is created", async () => {
@@ -86,7 +92,7 @@ describe("kubernetes target (mocked engine)", () => {
         const spec = cronJob.spec;
         assert.strictEqual(spec.schedule, "30 1 * * *");
         assert.strictEqual(spec.timeZone, "Europe/Berlin");
-        assert.strictEqual(spec.concurrencyPolicy, "Forbid");
+        assert.strictEqual(spec.concurrencyPolicy, "Allow", "the bucket lease keeps runs apart; Forbid lets a pod that cannot start hold the schedule");
         assert.strictEqual(spec.startingDeadlineSeconds, 600);
         assert.strictEqual(spec.successfulJobsHistoryLimit, 3);
         assert.strictEqual(spec.failedJobsHistoryLimit, 5);
@@ -96,7 +102,7 @@ describe("kubernetes target (mocked engine)", () => {
         assert.strictEqual(spec.jobTemplate.spec.ttlSecondsAfterFinished, 604800);
         assert.strictEqual(podSpec(cronJob).restartPolicy, "Never");
         assert.strictEqual(podSpec(cronJob).automountServiceAccountToken, false);
-        assert.deepStrictEqual(container(cronJob).args, ["once"]);
+        assert.deepStrictEqual(container(cronJob).args, ["tick"]);
         assert.strictEqual(container(cronJob).image, IMAGE);
     });
 
@@ -201,7 +207,7 @@ describe("kubernetes target (mocked engine)", () => {
         const { backup } = await deploy();
         const name = (type: string) => (one(resources, type).inputs.metadata as Json).name;
         assert.strictEqual(name("kubernetes:batch/v1:CronJob"), "orders-backup");
-        assert.strictEqual(name("kubernetes:core/v1:ServiceAccount"), "orders-backup");
+        assert.deepStrictEqual(resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount").map((r) => (r.inputs.metadata as Json).name).sort(), ["orders-backup", "orders-monitor", "orders-restore"]);
         assert.strictEqual(name("kubernetes:networking.k8s.io/v1:NetworkPolicy"), "orders-backup");
         assert.strictEqual(await valueOf(backup.deployedName), "orders-backup");
     });
@@ -228,7 +234,10 @@ describe("kubernetes target (mocked engine)", () => {
     it("limits egress of backup and restore pods to DNS, SQL Server and MinIO, by CIDR or by pod and namespace selectors, and denies ingress", async () => {
         await deploy();
         const spec = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec as Json;
-        assert.deepStrictEqual(spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "sqlserver-backup", "app.kubernetes.io/instance": "orders" } });
+        assert.deepStrictEqual(spec.podSelector, {
+            matchLabels: { "app.kubernetes.io/name": "sqlserver-backup", "app.kubernetes.io/instance": "orders" },
+            matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["backup", "restore"] }],
+        });
         assert.deepStrictEqual(spec.policyTypes, ["Ingress", "Egress"]);
         assert.deepStrictEqual(spec.ingress, []);
         assert.deepStrictEqual(spec.egress, [
@@ -257,7 +266,8 @@ describe("kubernetes target (mocked engine)", () => {
     it("gives operators kubectl commands with the real names; a manual Job's name stays within 63 characters", async () => {
         const { backup } = await deploy();
         const commands = (await valueOf(backup.commands))!;
-        assert.strictEqual(commands.backupNow, "kubectl --namespace backup create job --from=cronjob/orders-backup orders-backup-manual-$(date +%s)");
+        assert.match(commands.backupNow, /^for c in \$\(kubectl --namespace backup get cronjobs --selector app\.kubernetes\.io\/instance=orders -o name\); do /);
+        assert.match(commands.backupNow, /create job --from="\$c" "\$\{c#\*\/\}-\$\(date \+%s\)" --dry-run=client -o yaml \| sed -e '\/\^  ownerReferences:\/,\/\^    uid:\/d' -e 's\/\^\\\( \*\\\)- tick\$\/\\1- once\/' \| kubectl --namespace backup create -f -; done$/);
         assert.match(commands.logs, /--selector app\.kubernetes\.io\/instance=orders/);
         assert.match(commands.list, /^kubectl --namespace backup run orders-list-\$\(date \+%s\) --rm -i --restart=Never --image=registry\.example\.com/);
         assert.match(commands.list, /"secret":\{"name":"orders-restore-credentials","items":\[\{"key":"RESTORE_ACCESS_KEY"/, "manual restores and lists use the read-only identity");
@@ -265,10 +275,95 @@ describe("kubernetes target (mocked engine)", () => {
         assert.match(commands.restore, /create secret generic orders-restore-target --from-file=RESTORE_TARGET_PASSWORD=<password-file>/);
         assert.doesNotMatch(commands.restore, /RESTORE_TARGET_PASSWORD=[^<]/);
 
+        // A manual Job is `<cronjob>-<10 digits>`: within 63 for the longest CronJob name.
+        const longest = kubernetesNames(`${"a".repeat(80)}`).cronJobOf("b".repeat(60));
+        assert.ok(longest.length + 1 + 10 <= 63, `${longest}-<10 digits> is longer than 63`);
+    });
+
+    it("gives a stopped pod the agent's grace plus 30 s, and makes the agent's outcome the container's termination message", async () => {
+        const { cronJob } = await deploy(k8sArgs({ shutdownGraceSeconds: 900 }));
+        assert.strictEqual(podSpec(cronJob).terminationGracePeriodSeconds, 930);
+        assert.strictEqual(container(cronJob).terminationMessagePolicy, "FallbackToLogsOnError");
+        assert.strictEqual(envOf(cronJob).SHUTDOWN_GRACE_SECONDS, "900");
+        assert.strictEqual(envOf(cronJob).TERMINATION_MESSAGE_PATH, "/dev/termination-log");
         resources.length = 0;
-        const long = new SqlServerBackup("Orders-EU-West-Production-SqlServer-01", k8sArgs());
-        const longCommands = (await valueOf(long.commands))!;
-        const jobName = /create job --from=cronjob\/\S+ (\S+)-\$\(date \+%s\)$/.exec(longCommands.backupNow)![1];
-        assert.ok(jobName.length + 1 + 10 <= 63, `${jobName}-<10 digits> is longer than 63`);
+        const defaults = await deploy();
+        assert.strictEqual(podSpec(defaults.cronJob).terminationGracePeriodSeconds, 630);
+    });
+
+    describe("fleet.perDatabase", () => {
+        const fleet = () => k8sArgs({ fleet: { perDatabase: true, windowMinutes: 90, maxConcurrentPerHost: 2 } });
+        const cronJobs = () => resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob").map((r) => r.inputs as Json);
+
+        it("runs each database as its own CronJob with its own config and only its own password", async () => {
+            await new SqlServerBackup("orders", fleet()).commands.apply(() => undefined);
+            await settle();
+            const jobs = cronJobs();
+            assert.deepStrictEqual(jobs.map((j) => j.metadata.name).sort(), ["orders-billing-backup", "orders-orders-backup"]);
+            for (const job of jobs) {
+                const database = job.metadata.name === "orders-orders-backup" ? "orders" : "billing";
+                const config = YAML.parse(envOf(job).GOBACKUP_CONFIG_YAML);
+                assert.deepStrictEqual(Object.keys(config.models), [database], "the pod's config holds its database only");
+                const items = podSpec(job).volumes[0].projected.sources[0].secret.items as Json[];
+                assert.deepStrictEqual(items.map((i) => i.key), ["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", `MSSQL_PASSWORD_${database.toUpperCase()}`]);
+                assert.strictEqual(envOf(job).HOST_CONCURRENCY, "2");
+            }
+        });
+
+        it("spreads the databases over the window at fixed offsets of their names, on the same cadence", async () => {
+            await new SqlServerBackup("orders", fleet()).commands.apply(() => undefined);
+            await settle();
+            const schedules = cronJobs().map((j) => j.spec.schedule as string);
+            for (const schedule of schedules) {
+                const [minute, hour, ...rest] = schedule.split(" ");
+                assert.deepStrictEqual(rest, ["*", "*", "*"], schedule);
+                const offset = (Number(hour) * 60 + Number(minute) - (1 * 60 + 30) + 1440) % 1440;
+                assert.ok(offset < 90, `${schedule} is not within 90 minutes after 01:30`);
+            }
+            resources.length = 0;
+            await new SqlServerBackup("orders", fleet()).commands.apply(() => undefined);
+            await settle();
+            assert.deepStrictEqual(cronJobs().map((j) => j.spec.schedule), schedules, "the same offsets every time");
+        });
+
+        it("lets the backup user lease slots per SQL Server in <prefix>/.hosts/, and nothing more without a cap", async () => {
+            const backup = new SqlServerBackup("orders", fleet());
+            const policy = JSON.parse(await valueOf(backup.backupPolicy));
+            const slots = policy.Statement.find((s: Json) => s.Sid === "HoldHostSlots");
+            assert.deepStrictEqual(slots.Resource, ["arn:aws:s3:::sql-backups/backups/sqlserver/.hosts/*"]);
+            resources.length = 0;
+            const plain = JSON.parse(await valueOf(new SqlServerBackup("plain", k8sArgs()).backupPolicy));
+            assert.ok(!plain.Statement.some((s: Json) => /HostSlots/.test(s.Sid)));
+        });
+    });
+
+    describe("the monitor", () => {
+        it("serves the metrics of every run from the bucket with the read-only identity, and fails Jobs whose pods cannot start", async () => {
+            await deploy(k8sArgs({ monitor: { startDeadlineSeconds: 180 } }));
+            const deployment = one(resources, "kubernetes:apps/v1:Deployment").inputs as Json;
+            assert.strictEqual(deployment.metadata.name, "orders-monitor");
+            const pod = deployment.spec.template.spec;
+            assert.deepStrictEqual(pod.containers[0].args, ["exporter"]);
+            assert.strictEqual(pod.automountServiceAccountToken, true);
+            assert.strictEqual(pod.securityContext.runAsNonRoot, true);
+            assert.deepStrictEqual(pod.volumes[0].projected.sources, [{ secret: { name: "orders-restore-credentials" } }], "the read-only identity only");
+            const env = Object.fromEntries((pod.containers[0].env as Json[]).map((e) => [e.name, e.value]));
+            assert.strictEqual(env.EXPORTER_MODELS, "orders,billing");
+            assert.strictEqual(env.START_DEADLINE_SECONDS, "180");
+            assert.strictEqual(env.WATCHDOG_SELECTOR, "app.kubernetes.io/instance=orders,app.kubernetes.io/component in (backup,restore)");
+            const role = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").inputs as Json;
+            assert.deepStrictEqual(role.rules, [
+                { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+                { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "patch"] },
+            ]);
+            const service = one(resources, "kubernetes:core/v1:Service").inputs as Json;
+            assert.strictEqual(service.metadata.annotations["prometheus.io/scrape"], "true");
+            assert.deepStrictEqual(service.spec.ports, [{ name: "metrics", port: 9090, targetPort: "metrics", protocol: "TCP" }]);
+        });
+
+        it("is left out when disabled", async () => {
+            await deploy(k8sArgs({ monitor: { enabled: false } }));
+            assert.ok(!resources.some((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type.startsWith("kubernetes:rbac")));
+        });
     });
 });

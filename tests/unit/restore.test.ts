@@ -115,6 +115,22 @@ describe("restore as code (mocked engine)", () => {
         });
     });
 
+    it("kubernetes: the restore pod empties its own password Secret when it starts: a token, and a Role for that one Secret", async () => {
+        const backup = new SqlServerBackup("orders", withRestore("kubernetes"));
+        await valueOf(backup.commands);
+        await settle();
+        const spec = (resources.find((r) => r.type === "kubernetes:batch/v1:Job")!.inputs.spec as Json).template.spec;
+        assert.strictEqual(spec.serviceAccountName, "orders-restore");
+        assert.strictEqual(spec.automountServiceAccountToken, true);
+        const env = Object.fromEntries((spec.containers[0].env as Json[]).map((e) => [e.name, e.value]));
+        assert.strictEqual(env.RESTORE_PASSWORD_SECRET, "orders-restore-incident-42");
+        const role = named(resources, "orders-restore-incident-42-role")!;
+        assert.deepStrictEqual(role.inputs.rules, [{ apiGroups: [""], resources: ["secrets"], resourceNames: ["orders-restore-incident-42"], verbs: ["get", "patch"] }]);
+        const binding = named(resources, "orders-restore-incident-42-role-binding")!;
+        assert.deepStrictEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "orders-restore", namespace: "backup" }]);
+        assert.ok(named(resources, "orders-restore-incident-42")!.dependsOn!.includes("orders-restore-incident-42-role-binding"), "the Job starts with its Role bound");
+    });
+
     it("kubernetes: empties the target password's Secret once the Job has ended, and fails the up there on a failed restore", async () => {
         const backup = new SqlServerBackup("orders", withRestore("kubernetes"));
         await valueOf(backup.restoreStatus);

@@ -123,6 +123,32 @@ const BAD_INPUTS: Case[] = [
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
         a.target = { kubernetes: { namespace: "backup", networkPolicy: { sqlServer: {}, minio: { cidrs: ["10.0.9.0/24"] } } } };
     }, /podLabels/],
+    ["a pod grace the Job's deadline would cut short", "target.kubernetes.shutdownGraceSeconds", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", activeDeadlineSeconds: 600, shutdownGraceSeconds: 600 } };
+    }, /not below activeDeadlineSeconds \(600\)/],
+    ["a fleet window on a schedule that cannot be shifted", "target.kubernetes.fleet.windowMinutes", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.schedule = { cron: "*/15 * * * *" };
+        a.target = { kubernetes: { namespace: "backup", fleet: { perDatabase: true, windowMinutes: 30 } } };
+    }, /daily .* or hourly/],
+    ["a fleet window longer than an hourly schedule's hour", "target.kubernetes.fleet.windowMinutes", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.schedule = { cron: "15 * * * *" };
+        a.target = { kubernetes: { namespace: "backup", fleet: { perDatabase: true, windowMinutes: 90 } } };
+    }, /at most 60/],
+    ["a fleet window without per-database CronJobs", "target.kubernetes.fleet.windowMinutes", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", fleet: { windowMinutes: 60 } } };
+    }, /perDatabase: true/],
+    ["no slot per SQL Server at all", "target.kubernetes.fleet.maxConcurrentPerHost", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", fleet: { perDatabase: true, maxConcurrentPerHost: 0 } } };
+    }, /1/],
+    ["a monitor start deadline shorter than an image pull", "target.kubernetes.monitor.startDeadlineSeconds", (a) => {
+        a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
+        a.target = { kubernetes: { namespace: "backup", monitor: { startDeadlineSeconds: 10 } } };
+    }, /60/],
     ["a namespace Kubernetes refuses", "target.kubernetes.namespace", (a) => {
         a.image = { ref: "registry.example.com/sqlserver-backup:1.0" };
         a.target = { kubernetes: { namespace: "Backups_Prod" } };

@@ -3,11 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubernetesTargetArgs, NetworkPeerArgs } from "../../args/types";
 import { BackupSettings } from "../../args/settings";
 import { endpointPort } from "../../plan/endpoint";
+import { databaseOffsetMinutes, shiftedCron } from "../../plan/fleet";
+import { renderGoBackupConfig } from "../../plan/gobackupConfig";
 import { backupFiles, jobEnvironment, standardLabels } from "../../plan/job";
-import { childName, kubernetesNames } from "../../plan/naming";
+import { childName, KubernetesNames, kubernetesNames } from "../../plan/naming";
 import { kubernetesCommands } from "../../plan/operatorCommands";
 import { DeployedTarget, TargetInputs } from "../types";
-import { envEntries, jobSpec, KUBERNETES_DEFAULTS, kubernetesOptions, secretWithData } from "./pod";
+import { deployMonitor } from "./monitor";
+import { envEntries, jobSpec, KUBERNETES_DEFAULTS, kubernetesOptions, podEnvironment, secretWithData } from "./pod";
 
 /** Labels a namespace gets when the component creates it: the `restricted` Pod Security Standard, enforced. */
 export const RESTRICTED_NAMESPACE_LABELS = {
@@ -54,13 +57,49 @@ export function kubernetesNamespace(name: string, target: KubernetesTargetArgs, 
     return k8s.core.v1.Namespace.get(childName(name, "namespace"), target.namespace, opts);
 }
 
+/** One CronJob's share of the deployment: its databases, schedule and CronJob name. */
+export interface CronJobPlan {
+    /** Pulumi name suffix of the CronJob resource. */
+    part: string;
+    cronJob: string;
+    settings: BackupSettings;
+}
+
 /**
- * The schedule on a cluster: a CronJob running the image once per schedule, its
- * config in the pod template (no secret in it: reviewers read every change in the
- * preview, and every Job keeps its own copy), its credentials as files from a
- * Secret updated in place, the restore user's keys in a Secret of their own, its own
- * ServiceAccount without a token, a restricted security context, and an optional
- * egress policy. Every name is deterministic.
+ * The CronJobs of a target: one for every database together, or with `fleet.perDatabase`
+ * one per database, each with its own settings (its database only) and its offset in
+ * the fleet's window.
+ */
+export function cronJobPlans(target: KubernetesTargetArgs, settings: BackupSettings, names: KubernetesNames): CronJobPlan[] {
+    if (!target.fleet?.perDatabase) return [{ part: "cronjob", cronJob: names.cronJob, settings }];
+    const window = target.fleet.windowMinutes ?? 0;
+    return settings.databases.map((db) => {
+        const offset = databaseOffsetMinutes(db.name, window);
+        const cron = offset > 0 ? shiftedCron(settings.schedule.cron, offset) : settings.schedule.cron;
+        return { part: `cronjob-${db.name}`, cronJob: names.cronJobOf(db.name), settings: { ...settings, databases: [db], schedule: { ...settings.schedule, cron } } };
+    });
+}
+
+/** The environment of a CronJob's pods: the agent's `tick` with its share's config and files. */
+export function cronJobEnvironment(target: KubernetesTargetArgs, plan: BackupSettings): Record<string, string> {
+    const rendered = renderGoBackupConfig(plan);
+    return {
+        ...jobEnvironment(plan, rendered.yaml, backupFiles(plan, rendered.variables), "once"),
+        ...podEnvironment(target),
+        ...(plan.hostSlots ? { HOST_CONCURRENCY: String(plan.hostSlots) } : {}),
+    };
+}
+
+/**
+ * The schedule on a cluster: CronJobs running the agent's `tick` (a database whose run
+ * is in progress elsewhere is skipped: the bucket lease, not the CronJob, keeps runs
+ * apart, so a Job that cannot start never holds the schedule), their config in the pod
+ * template (no secret in it: reviewers read every change in the preview, and every Job
+ * keeps its own copy), credentials as files from a Secret updated in place (with
+ * `fleet.perDatabase` each pod gets its own database's password only), the restore
+ * user's keys in a Secret of their own, a ServiceAccount without a token, a restricted
+ * security context, the monitor, and an optional egress policy. Every name is
+ * deterministic.
  */
 export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: TargetInputs, parent: pulumi.Resource, prepared: pulumi.Resource[]): DeployedTarget {
     const name = inputs.name;
@@ -70,7 +109,7 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
     const metadata = { namespace: target.namespace, labels };
 
     const credentials = secretWithData(childName(name, "credentials"), { name: names.credentials, namespace: target.namespace, labels }, inputs.files, opts);
-    // The read-only restore identity, for restores run by `pulumi up` and by hand.
+    // The read-only restore identity, for restores run by `pulumi up` and by hand, and the monitor.
     const restoreCredentials = secretWithData(
         childName(name, "restore-credentials"),
         { name: names.restoreCredentials, namespace: target.namespace, labels: standardLabels(names.instance, "restore", inputs.version) },
@@ -82,31 +121,55 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
         { metadata: { ...metadata, name: names.serviceAccount }, automountServiceAccountToken: false },
         { ...opts, deleteBeforeReplace: true },
     );
-    const env = pulumi
-        .all([inputs.settings, inputs.config, inputs.credentials])
-        .apply(([settings, config, vars]) => envEntries(jobEnvironment(settings, config, backupFiles(settings, vars), "once")));
-
-    const cronJob = new k8s.batch.v1.CronJob(
-        childName(name, "cronjob"),
-        {
-            metadata: { ...metadata, name: names.cronJob },
-            spec: {
-                schedule: inputs.settings.apply((s) => s.schedule.cron),
-                timeZone: inputs.settings.apply((s) => s.schedule.timeZone),
-                concurrencyPolicy: "Forbid",
-                startingDeadlineSeconds: target.startingDeadlineSeconds ?? KUBERNETES_DEFAULTS.startingDeadlineSeconds,
-                successfulJobsHistoryLimit: target.historyLimits?.successful ?? KUBERNETES_DEFAULTS.successfulJobsHistoryLimit,
-                failedJobsHistoryLimit: target.historyLimits?.failed ?? KUBERNETES_DEFAULTS.failedJobsHistoryLimit,
-                suspend: target.suspend ?? false,
-                jobTemplate: {
-                    metadata: { labels },
-                    spec: jobSpec(target, { labels, image: inputs.image, args: ["once"], env, serviceAccountName: serviceAccount.metadata.name, secretNames: [credentials.metadata.name] }),
-                },
-            },
-        },
+    // Restore pods' identity: a token, and a Role per restore lets it empty that restore's password Secret.
+    const restoreServiceAccount = new k8s.core.v1.ServiceAccount(
+        childName(name, "restore-service-account"),
+        { metadata: { namespace: target.namespace, labels: standardLabels(names.instance, "restore", inputs.version), name: names.restoreServiceAccount }, automountServiceAccountToken: false },
         { ...opts, deleteBeforeReplace: true },
     );
-    const resources: pulumi.Resource[] = [...prepared, credentials, restoreCredentials, serviceAccount, cronJob];
+    // The plan's shape (how many CronJobs, their names) is known at preview: database
+    // names and the window are plain arguments.
+    const plans = inputs.settings.apply((settings) => cronJobPlans(target, settings, names));
+    const shape = target.fleet?.perDatabase
+        ? inputs.databases.map((database) => ({ part: `cronjob-${database}`, cronJob: names.cronJobOf(database) }))
+        : [{ part: "cronjob", cronJob: names.cronJob }];
+    const cronJobs = shape.map((planned, index) => {
+        const plan = plans.apply((all) => all[index]);
+        const env = plan.apply((p) => envEntries(cronJobEnvironment(target, p.settings)));
+        const keys = target.fleet?.perDatabase
+            ? plan.apply((p) => backupFiles(p.settings, renderGoBackupConfig(p.settings).variables).sort())
+            : undefined;
+        return new k8s.batch.v1.CronJob(
+            childName(name, planned.part),
+            {
+                metadata: { ...metadata, name: planned.cronJob },
+                spec: {
+                    schedule: plan.apply((p) => p.settings.schedule.cron),
+                    timeZone: plan.apply((p) => p.settings.schedule.timeZone),
+                    // Runs are kept apart by the bucket lease (a tick finding a run skips):
+                    // Forbid would let one pod that cannot start hold every later run.
+                    concurrencyPolicy: "Allow",
+                    startingDeadlineSeconds: target.startingDeadlineSeconds ?? KUBERNETES_DEFAULTS.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: target.historyLimits?.successful ?? KUBERNETES_DEFAULTS.successfulJobsHistoryLimit,
+                    failedJobsHistoryLimit: target.historyLimits?.failed ?? KUBERNETES_DEFAULTS.failedJobsHistoryLimit,
+                    suspend: target.suspend ?? false,
+                    jobTemplate: {
+                        metadata: { labels },
+                        spec: jobSpec(target, {
+                            labels,
+                            image: inputs.image,
+                            args: ["tick"],
+                            env,
+                            serviceAccountName: serviceAccount.metadata.name,
+                            secrets: [{ name: credentials.metadata.name, ...(keys ? { keys } : {}) }],
+                        }),
+                    },
+                },
+            },
+            { ...opts, deleteBeforeReplace: true },
+        );
+    });
+    const resources: pulumi.Resource[] = [...prepared, credentials, restoreCredentials, serviceAccount, restoreServiceAccount, ...cronJobs];
 
     if (target.networkPolicy) {
         const policy = target.networkPolicy;
@@ -116,8 +179,11 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
                 {
                     metadata: { ...metadata, name: names.networkPolicy },
                     spec: {
-                        // Backup and restore pods alike.
-                        podSelector: { matchLabels: { "app.kubernetes.io/name": "sqlserver-backup", "app.kubernetes.io/instance": names.instance } },
+                        // Backup and restore pods alike; the monitor serves metrics and calls the API server.
+                        podSelector: {
+                            matchLabels: { "app.kubernetes.io/name": "sqlserver-backup", "app.kubernetes.io/instance": names.instance },
+                            matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["backup", "restore"] }],
+                        },
                         policyTypes: ["Ingress", "Egress"],
                         ingress: [],
                         egress: inputs.settings.apply((s) => egressRules(s, policy)),
@@ -128,8 +194,10 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
         );
     }
 
+    if (target.monitor?.enabled ?? true) resources.push(...deployMonitor(target, inputs, names, restoreCredentials, opts));
+
     const commands = pulumi.all([pulumi.output(target.namespace), inputs.image, inputs.settings]).apply(([namespaceName, image, settings]) =>
         kubernetesCommands({ namespace: namespaceName, cronJob: names.cronJob, instance: names.instance, componentName: name, image, restoreCredentialsSecret: names.restoreCredentials, settings }),
     );
-    return { name: cronJob.metadata.name, commands, resources, cronJob };
+    return { name: cronJobs[0].metadata.name, commands, resources, cronJob: cronJobs[0] };
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesTargetArgs } from "../../args/types";
 import { effectiveRequest } from "../../args/validation";
-import { IMAGE } from "../../plan/defaults";
+import { AGENT, IMAGE } from "../../plan/defaults";
 
 /** Defaults of the kubernetes target. */
 export const KUBERNETES_DEFAULTS = {
@@ -15,7 +15,26 @@ export const KUBERNETES_DEFAULTS = {
     ttlSecondsAfterFinished: 7 * 86400,
     successfulJobsHistoryLimit: 3,
     failedJobsHistoryLimit: 5,
+    /** The monitor fails a Job whose pod could not start for this long. */
+    startDeadlineSeconds: 300,
+    monitorPort: 9090,
 } as const;
+
+/** What the pod's termination grace adds to the agent's: time to record an interrupted run in the bucket. */
+export const GRACE_MARGIN_SECONDS = 30;
+
+/** Where Kubernetes reads a container's termination message (the container's default terminationMessagePath). */
+export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+
+/** The agent's shutdown grace in the target's pods. */
+export function shutdownGrace(target: KubernetesTargetArgs): number {
+    return target.shutdownGraceSeconds ?? AGENT.shutdownGraceSeconds;
+}
+
+/** Environment every pod of the target gets: the agent's grace, and where its outcome goes. */
+export function podEnvironment(target: KubernetesTargetArgs): Record<string, string> {
+    return { SHUTDOWN_GRACE_SECONDS: String(shutdownGrace(target)), TERMINATION_MESSAGE_PATH };
+}
 
 /** Resource options every object of the kubernetes target shares. */
 export function kubernetesOptions(target: KubernetesTargetArgs, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions {
@@ -43,7 +62,13 @@ function definedOnly(values: { cpu?: string; memory?: string } | undefined): Rec
     return Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-/** What differs between the backup CronJob's pods and a restore Job's pod. */
+/** A Secret mounted into IMAGE.secretsDir: all its keys, or the named ones. */
+export interface MountedSecret {
+    name: pulumi.Input<string>;
+    keys?: pulumi.Input<string[]>;
+}
+
+/** What differs between the pods of the target (backup, restore, monitor). */
 export interface BackupPod {
     labels: Record<string, string>;
     image: pulumi.Input<string>;
@@ -51,70 +76,91 @@ export interface BackupPod {
     /** Plain environment: values and `NAME_FILE` paths. */
     env: pulumi.Input<k8s.types.input.core.v1.EnvVar[]>;
     serviceAccountName: pulumi.Input<string>;
-    /** The Secrets whose keys are mounted, together, as files in IMAGE.secretsDir. */
-    secretNames: pulumi.Input<string>[];
+    /** The Secrets mounted, together, as files in IMAGE.secretsDir. */
+    secrets: MountedSecret[];
+    /** Mount the service account's token (the restore and the monitor call the API; backups never). */
+    automountServiceAccountToken?: boolean;
+    /** Container ports (the monitor's metrics). */
+    ports?: k8s.types.input.core.v1.ContainerPort[];
+    readinessProbe?: k8s.types.input.core.v1.Probe;
 }
 
 /**
- * A Job spec running the image once, restricted: non-root with the image's uid,
- * read-only root file system, no escalation, no capabilities, RuntimeDefault seccomp,
+ * A pod spec running the image, restricted: non-root with the image's uid, read-only
+ * root file system, no escalation, no capabilities, RuntimeDefault seccomp,
  * credentials as read-only files, and writable volumes only where the image writes.
- * The workdir (sized for the data) also holds sqlpackage's temp data.
+ * The workdir (sized for the data) also holds sqlpackage's temp data. The agent's
+ * outcome is the container's termination message (its log's tail when it wrote none),
+ * and the pod's grace is the agent's plus the time to record an interrupted run.
  */
-export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides: Partial<k8s.types.input.batch.v1.JobSpec> = {}): k8s.types.input.batch.v1.JobSpec {
-    const workdir: k8s.types.input.core.v1.Volume = target.persistentVolumeClaim
+export function podSpec(target: KubernetesTargetArgs, pod: BackupPod, restartPolicy: "Never" | "Always"): k8s.types.input.core.v1.PodSpec {
+    const workdir: k8s.types.input.core.v1.Volume = target.persistentVolumeClaim && restartPolicy === "Never"
         ? { name: "workdir", persistentVolumeClaim: { claimName: target.persistentVolumeClaim } }
-        : { name: "workdir", emptyDir: { sizeLimit: target.workdirSizeLimit ?? KUBERNETES_DEFAULTS.workdirSizeLimit } };
+        : { name: "workdir", emptyDir: { sizeLimit: restartPolicy === "Never" ? (target.workdirSizeLimit ?? KUBERNETES_DEFAULTS.workdirSizeLimit) : "1Gi" } };
+    return {
+        restartPolicy,
+        serviceAccountName: pod.serviceAccountName,
+        automountServiceAccountToken: pod.automountServiceAccountToken ?? false,
+        terminationGracePeriodSeconds: shutdownGrace(target) + GRACE_MARGIN_SECONDS,
+        imagePullSecrets: (target.imagePullSecrets ?? []).map((secret) => ({ name: secret })),
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: IMAGE.uid,
+            runAsGroup: IMAGE.uid,
+            fsGroup: IMAGE.uid,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        containers: [
+            {
+                name: CONTAINER_NAME,
+                image: pod.image,
+                args: pod.args,
+                env: pod.env,
+                ...(pod.ports ? { ports: pod.ports } : {}),
+                ...(pod.readinessProbe ? { readinessProbe: pod.readinessProbe } : {}),
+                resources: containerResources(target),
+                terminationMessagePolicy: "FallbackToLogsOnError",
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ["ALL"] },
+                },
+                volumeMounts: [
+                    { name: "credentials", mountPath: IMAGE.secretsDir, readOnly: true },
+                    { name: "workdir", mountPath: IMAGE.workdir },
+                    // Read-only root: sqlpackage (.NET) needs a writable HOME and /tmp.
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "home", mountPath: IMAGE.home },
+                ],
+            },
+        ],
+        volumes: [
+            // Group-readable by fsGroup (the image's gid), nobody else.
+            {
+                name: "credentials",
+                projected: {
+                    defaultMode: 0o440,
+                    sources: pod.secrets.map((secret) => ({
+                        secret: { name: secret.name, ...(secret.keys ? { items: pulumi.output(secret.keys).apply((keys) => keys.map((key) => ({ key, path: key }))) } : {}) },
+                    })),
+                },
+            },
+            workdir,
+            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+            { name: "home", emptyDir: { sizeLimit: "1Gi" } },
+        ],
+    };
+}
+
+/** A Job spec running the image once (see podSpec). */
+export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides: Partial<k8s.types.input.batch.v1.JobSpec> = {}): k8s.types.input.batch.v1.JobSpec {
     return {
         backoffLimit: target.backoffLimit ?? KUBERNETES_DEFAULTS.backoffLimit,
         activeDeadlineSeconds: target.activeDeadlineSeconds ?? KUBERNETES_DEFAULTS.activeDeadlineSeconds,
         ttlSecondsAfterFinished: target.ttlSecondsAfterFinished ?? KUBERNETES_DEFAULTS.ttlSecondsAfterFinished,
         ...overrides,
-        template: {
-            metadata: { labels: pod.labels },
-            spec: {
-                restartPolicy: "Never",
-                serviceAccountName: pod.serviceAccountName,
-                automountServiceAccountToken: false,
-                imagePullSecrets: (target.imagePullSecrets ?? []).map((secret) => ({ name: secret })),
-                securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: IMAGE.uid,
-                    runAsGroup: IMAGE.uid,
-                    fsGroup: IMAGE.uid,
-                    seccompProfile: { type: "RuntimeDefault" },
-                },
-                containers: [
-                    {
-                        name: CONTAINER_NAME,
-                        image: pod.image,
-                        args: pod.args,
-                        env: pod.env,
-                        resources: containerResources(target),
-                        securityContext: {
-                            allowPrivilegeEscalation: false,
-                            readOnlyRootFilesystem: true,
-                            runAsNonRoot: true,
-                            capabilities: { drop: ["ALL"] },
-                        },
-                        volumeMounts: [
-                            { name: "credentials", mountPath: IMAGE.secretsDir, readOnly: true },
-                            { name: "workdir", mountPath: IMAGE.workdir },
-                            // Read-only root: sqlpackage (.NET) needs a writable HOME and /tmp.
-                            { name: "tmp", mountPath: "/tmp" },
-                            { name: "home", mountPath: IMAGE.home },
-                        ],
-                    },
-                ],
-                volumes: [
-                    // Group-readable by fsGroup (the image's gid), nobody else.
-                    { name: "credentials", projected: { defaultMode: 0o440, sources: pod.secretNames.map((name) => ({ secret: { name } })) } },
-                    workdir,
-                    { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-                    { name: "home", emptyDir: { sizeLimit: "1Gi" } },
-                ],
-            },
-        },
+        template: { metadata: { labels: pod.labels }, spec: podSpec(target, pod, "Never") },
     };
 }
 

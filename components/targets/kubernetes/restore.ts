@@ -14,7 +14,7 @@ import {
 } from "../../plan/restore";
 import { failOnOutcome } from "../outcomeHook";
 import { RestoreRequest, RestoreRun, TargetInputs } from "../types";
-import { CONTAINER_NAME, envEntries, jobSpec, kubernetesOptions } from "./pod";
+import { CONTAINER_NAME, envEntries, jobSpec, kubernetesOptions, podEnvironment } from "./pod";
 
 /**
  * What `pulumi up` waits for: a terminal condition, success or failure. The
@@ -53,8 +53,9 @@ export function jobOutcome(status: { conditions?: JobCondition[] } | undefined, 
 
 /**
  * A Job named after the restore id, run once with the read-only restore identity. The
- * target's password is in a Secret of its own, emptied as soon as the Job has ended
- * (the patch that empties it also fails the `up` on a failed restore). The Job is
+ * target's password is in a Secret of its own, which the restore pod empties as soon as
+ * it holds the password (whatever happens to the `up`), and which is emptied again
+ * when the Job has ended (that patch also fails the `up` on a failed restore). The Job is
  * kept when it ends (no TTL); the agent refuses to run an id whose record in the
  * bucket says it ran, so a Job deleted and created again does nothing.
  */
@@ -72,9 +73,30 @@ export function kubernetesRestore(target: KubernetesTargetArgs, request: Restore
         // Created with the Job; emptied after it (below), never filled again.
         { ...opts, ignoreChanges: ["stringData", "data"], deleteBeforeReplace: true },
     );
-    const env = pulumi
-        .all([inputs.settings, request.target])
-        .apply(([settings, t]) => envEntries({ ...restoreEnvironment(settings, restore, t), ...secretFileVariables(restoreFiles(settings)) }));
+    // The restore pod empties its own password Secret as soon as it holds the password
+    // (RESTORE_PASSWORD_SECRET): this Role lets it patch that one Secret, nothing else.
+    const role = new k8s.rbac.v1.Role(
+        childName(inputs.name, `restore-${restore.id}-role`),
+        { metadata, rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [jobName], verbs: ["get", "patch"] }] },
+        { ...opts, deleteBeforeReplace: true },
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+        childName(inputs.name, `restore-${restore.id}-role-binding`),
+        {
+            metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: names.restoreServiceAccount, namespace: target.namespace }],
+        },
+        { ...opts, deleteBeforeReplace: true },
+    );
+    const env = pulumi.all([inputs.settings, request.target]).apply(([settings, t]) =>
+        envEntries({
+            ...restoreEnvironment(settings, restore, t),
+            ...secretFileVariables(restoreFiles(settings)),
+            ...podEnvironment(target),
+            RESTORE_PASSWORD_SECRET: jobName,
+        }),
+    );
     const timeout = restoreTimeoutSeconds(restore);
     // The agent's own deadline covers the whole restore; the platform's lies beyond it,
     // so the agent always stops the restore itself and records why.
@@ -85,7 +107,15 @@ export function kubernetesRestore(target: KubernetesTargetArgs, request: Restore
             metadata: { ...metadata, annotations: { "pulumi.com/waitFor": RESTORE_WAIT_FOR } },
             spec: jobSpec(
                 target,
-                { labels, image: inputs.image, args: ["restore"], env, serviceAccountName: names.serviceAccount, secretNames: [names.restoreCredentials, password.metadata.name] },
+                {
+                    labels,
+                    image: inputs.image,
+                    args: ["restore"],
+                    env,
+                    serviceAccountName: names.restoreServiceAccount,
+                    automountServiceAccountToken: true,
+                    secrets: [{ name: names.restoreCredentials }, { name: password.metadata.name }],
+                },
                 {
                     // Retried by a new id, not by the Job controller; kept as the record.
                     backoffLimit: 0,
@@ -97,6 +127,7 @@ export function kubernetesRestore(target: KubernetesTargetArgs, request: Restore
         },
         {
             ...opts,
+            dependsOn: [...dependsOn, binding],
             // A restore is an event, not a state: nothing that changes later runs it again.
             ignoreChanges: ["spec", "metadata.labels"],
             customTimeouts: { create: `${platformDeadline + RESTORE_WAIT_MARGIN_SECONDS}s` },
@@ -122,5 +153,5 @@ export function kubernetesRestore(target: KubernetesTargetArgs, request: Restore
         { ...opts, dependsOn: [job], ignoreChanges: ["metadata.annotations"], ...(hooks ? { hooks } : {}) },
     );
     pulumi.log.info(`Restore "${restore.id}": pulumi up waits up to ${Math.round(platformDeadline / 60)} min for Job ${jobName} to finish.`, job);
-    return { name: job.metadata.name, status, resources: [password, job, scrub] };
+    return { name: job.metadata.name, status, resources: [password, role, binding, job, scrub] };
 }
