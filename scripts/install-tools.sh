@@ -17,6 +17,11 @@
 #                                               name rules as the engines apply them (tests/engine/verdict)
 #                pulumi-sdkgen                  the Go and Python SDKs from schema.json with the CLI's
 #                                               code generators (scripts/go-tools/pulumi-sdkgen)
+#   node         kubelet, kube-scheduler        a real node for the engine tier (scripts/go-tools/kubernetes)
+#                containerd, containerd-shim-runc-v2, ctr   `go install` (CGO off)
+#                runc                           `go install` with cgo and Debian's libseccomp-dev
+#                pause                          Kubernetes' own build/pause/linux/pause.c, static
+#                                               (the sandbox image; no registry is reachable)
 #
 # The upstream go.mod files of the engine tools carry replace directives, so `go
 # install` refuses them; the small wrapper modules under scripts/go-tools require the
@@ -43,6 +48,9 @@ readonly KUBERNETES_VERSION="v1.37.2"
 readonly ETCD_VERSION="v3.6.16"
 readonly VERSITYGW_VERSION="v1.8.0"
 readonly REGISTRY_VERSION="v3.1.2"
+# containerd's support matrix names 2.4 for Kubernetes 1.37; runc 1.5 still runs cgroup v1.
+readonly CONTAINERD_VERSION="v2.4.2"
+readonly RUNC_VERSION="v1.5.2"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 go_tools="$repo_root/scripts/go-tools"
@@ -166,10 +174,10 @@ build_pulumi_kubernetes() {
 
 build_kubernetes() {
     local module="$go_tools/kubernetes" dir minor ldflags name pkg v="${KUBERNETES_VERSION#v}"
-    local -a names=(kube-apiserver kube-controller-manager kubectl)
+    local -a names=(kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet)
     dir="$(build_dir kubernetes "$KUBERNETES_VERSION" "$module")"
     if ! built "$dir" "${names[@]}"; then
-        log "building kube-apiserver, kube-controller-manager and kubectl $KUBERNETES_VERSION (about 7 min cold)"
+        log "building kube-apiserver, kube-controller-manager, kubectl, kube-scheduler and kubelet $KUBERNETES_VERSION (about 10 min cold)"
         mkdir -p "$dir"
         minor="$(cut -d. -f2 <<<"$v")"
         # Without these the binaries report v0.0.0-master and `kubectl version` fails.
@@ -186,6 +194,51 @@ build_kubernetes() {
     link "$dir" "${names[@]}"
 }
 
+# build_containerd: containerd, its runc shim and ctr (no cgo; no replace directives upstream).
+build_containerd() {
+    local dir
+    dir="$(build_dir containerd "$CONTAINERD_VERSION")"
+    if ! built "$dir" containerd containerd-shim-runc-v2 ctr; then
+        log "building containerd $CONTAINERD_VERSION (about 2 min cold)"
+        mkdir -p "$dir"
+        GOBIN="$dir" CGO_ENABLED=0 go install -trimpath \
+            "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_VERSION" \
+            "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" \
+            "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION"
+        touch "$dir/.complete"
+    fi
+    link "$dir" containerd containerd-shim-runc-v2 ctr
+}
+
+# build_runc: runc with seccomp (cgo, Debian's libseccomp-dev); its default libpathrs
+# tag needs a library Debian 12 does not ship, so the tags are named.
+build_runc() {
+    local dir
+    dir="$(build_dir runc "$RUNC_VERSION")"
+    if ! built "$dir" runc; then
+        log "building runc $RUNC_VERSION (about 1 min cold)"
+        mkdir -p "$dir"
+        GOBIN="$dir" CGO_ENABLED=1 go install -trimpath -tags "seccomp urfave_cli_no_docs" "github.com/opencontainers/runc@$RUNC_VERSION"
+        touch "$dir/.complete"
+    fi
+    link "$dir" runc
+}
+
+# build_pause: the pod sandbox's process, compiled from the pinned Kubernetes module's
+# own source, statically (the node helper packs it as the sandbox image).
+build_pause() {
+    local module="$go_tools/kubernetes" dir src
+    dir="$(build_dir pause "$KUBERNETES_VERSION")"
+    if ! built "$dir" pause; then
+        log "building the pause binary from k8s.io/kubernetes $KUBERNETES_VERSION"
+        mkdir -p "$dir"
+        src="$(module_dir "$module" k8s.io/kubernetes)/build/pause/linux/pause.c"
+        gcc -Os -Wall -Werror -static -DVERSION="$KUBERNETES_VERSION" -o "$dir/pause" "$src"
+        touch "$dir/.complete"
+    fi
+    link "$dir" pause
+}
+
 command -v go >/dev/null || {
     log "Go is required (https://go.dev/dl/); it builds every tool here from the Go module proxy."
     exit 1
@@ -195,7 +248,7 @@ tools=("$@")
 for tool in "${tools[@]}"; do
     case "$tool" in
         integration) set -- minio mc versitygw registry ;;
-        engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen ;;
+        engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen containerd runc pause ;;
         *) set -- "$tool" ;;
     esac
     for one in "$@"; do
@@ -210,8 +263,11 @@ for tool in "${tools[@]}"; do
             pulumi) build_pulumi ;;
             pulumi-kubernetes) build_pulumi_kubernetes ;;
             sdkgen) wrapped pulumi-sdkgen "$PULUMI_VERSION" "$go_tools/pulumi-sdkgen" "" ;;
+            containerd) build_containerd ;;
+            runc) build_runc ;;
+            pause) build_pause ;;
             *)
-                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen)"
+                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen, containerd, runc, pause)"
                 exit 2
                 ;;
         esac

@@ -46,6 +46,8 @@ function program(kubeconfig: string): automation.PulumiFn {
                     createNamespace: true,
                     provider,
                     networkPolicy: { sqlServer: { namespaceLabels: { "kubernetes.io/metadata.name": "db" }, podLabels: { app: "mssql" } }, minio: { cidrs: ["10.30.0.0/24"] } },
+                    // No kubelet here: the monitor's Deployment would never be ready (tests/engine/node.test.ts runs it).
+                    monitor: { enabled: false },
                 },
             },
             restore: restoreId
@@ -159,7 +161,12 @@ describe("kubernetes target on the real Pulumi engine, provider and API server",
         const command = String(outputs.commands.value.backupNow);
         const result = await runCommand("bash", ["-c", command], { env: { ...process.env, PATH: `${kubectlBin.replace(/\/kubectl$/, "")}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfig } });
         assert.strictEqual(result.code, 0, `${command}\n${result.stdout}${result.stderr}`);
-        assert.match(result.stdout, /job\.batch\/orders-backup-manual-\d+ created/);
+        const name = /job\.batch\/(orders-backup-\d{10}) created/.exec(result.stdout)?.[1];
+        assert.ok(name, result.stdout);
+        const job = await get("job", name);
+        assert.strictEqual(job.metadata.ownerReferences, undefined, "no owner: the CronJob controller would warn UnexpectedJob on every later up");
+        assert.deepStrictEqual(job.spec.template.spec.containers[0].args, ["once"], "waits for a run in progress, then backs up");
+        assert.strictEqual(job.metadata.labels["app.kubernetes.io/instance"], "orders");
     });
 
     it("runs a restore Job once, waits for either end, reports its outcome, and a failed one fails only the up that ran it", async function () {

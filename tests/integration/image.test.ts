@@ -1,26 +1,22 @@
 import * as assert from "assert";
-import * as crypto from "crypto";
 import * as fs from "fs";
-import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { IMAGE } from "../../components/plan/defaults";
 import { RESTORE_ALREADY_RAN_EXIT_CODE } from "../../components/plan/restore";
-import { AgentHarness, sqlpackageDouble, waitFor } from "./helpers/agent";
+import { AgentHarness, waitFor } from "./helpers/agent";
 import { runCommand } from "./helpers/exec";
 import { MinioServer } from "./helpers/minio";
 import { provisionLikeComponent, ProvisionedBackupUser } from "./helpers/provision";
+import { BASE_IMAGE, TestImageSources } from "./helpers/testImage";
 import { requireTools } from "./helpers/tools";
 
 const REPO = path.resolve(__dirname, "../..");
-const BASE_IMAGE = process.env.BASE_IMAGE_TAG ?? "sqlserver-backup-test-base:bookworm";
 const TAG = "sqlserver-backup:integration-test";
 /** Where the test mounts mc for the gobackup TEST DOUBLE's uploads (the image has no mc). */
 const MC_IN_CONTAINER = "/opt/test/mc";
 
 const sh = runCommand;
 
-const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
 /**
  * A real `docker build` and `docker run` of image/Dockerfile from a Debian 12 minbase
@@ -33,33 +29,13 @@ const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileS
  * gobackup double uploads with mc, mounted into the container for the test only.
  */
 describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES and a real MinIO", function () {
-    let server: http.Server;
-    let artifacts: string;
-    let baseUrl: string;
+    let sources: TestImageSources;
     let minio: MinioServer;
     let user: ProvisionedBackupUser;
-    let builder: string;
     let mcBin: string;
     const volumes: string[] = [];
     const harnesses: AgentHarness[] = [];
-    const buildArgs = (overrides: Record<string, string> = {}): string[] => {
-        const values: Record<string, string> = {
-            BASE_IMAGE,
-            GO_BUILDER_IMAGE: builder,
-            GOPROXY: process.env.GOPROXY ?? "https://proxy.golang.org,direct",
-            SQLPACKAGE_VERSION: "170.4.83.3-double",
-            SQLPACKAGE_URL: `${baseUrl}/sqlpackage.zip`,
-            SQLPACKAGE_SHA256: sha256(path.join(artifacts, "sqlpackage.zip")),
-            GOBACKUP_VERSION: "3.1.1-double",
-            GOBACKUP_URL: `${baseUrl}/gobackup.tar.gz`,
-            GOBACKUP_SHA256: sha256(path.join(artifacts, "gobackup.tar.gz")),
-            VCS_REF: "test-revision",
-            IMAGE_VERSION: "0.0.0-test",
-            AGENT_VERSION: "0.0.0-test",
-            ...overrides,
-        };
-        return Object.entries(values).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
-    };
+    const buildArgs = (overrides: Record<string, string> = {}): string[] => sources.buildArgs(overrides);
     const dockerRun = (args: string[]) => sh("docker", ["run", "--rm", "--network", "host", ...args]);
 
     /** The component's environment and files for the image, a fresh workdir volume. */
@@ -90,42 +66,17 @@ describe("image: docker build and run with sqlpackage and gobackup TEST DOUBLES 
             console.log("    skipped: no Docker engine (scripts/start-docker.sh starts one)");
             this.skip();
         }
-        const base = await sh("docker", ["image", "inspect", BASE_IMAGE]);
-        if (base.code !== 0) throw new Error(`base image ${BASE_IMAGE} is missing: run scripts/make-base-image.sh`);
-        const made = await sh("bash", [path.join(REPO, "scripts/make-builder-image.sh")]);
-        assert.strictEqual(made.code, 0, made.stdout + made.stderr);
-        builder = made.stdout.trim().split("\n").pop()!;
-
-        artifacts = fs.mkdtempSync(path.join(os.tmpdir(), "image-artifacts-"));
-        fs.copyFileSync(sqlpackageDouble(), path.join(artifacts, "sqlpackage"));
-        fs.chmodSync(path.join(artifacts, "sqlpackage"), 0o755);
-        await sh("python3", ["-m", "zipfile", "-c", path.join(artifacts, "sqlpackage.zip"), path.join(artifacts, "sqlpackage")]);
-        fs.copyFileSync(path.join(REPO, "tests/doubles/gobackup-double"), path.join(artifacts, "gobackup"));
-        fs.chmodSync(path.join(artifacts, "gobackup"), 0o755);
-        await sh("tar", ["-czf", path.join(artifacts, "gobackup.tar.gz"), "-C", artifacts, "gobackup"]);
+        sources = new TestImageSources();
+        await sources.start();
         minio = new MinioServer(tools.minio, tools.mc);
         await minio.start();
         user = await provisionLikeComponent(minio, { bucket: "sql-backups", prefix: "backups/sqlserver" });
-
-        server = http.createServer((req, res) => {
-            const file = path.join(artifacts, path.basename(req.url ?? ""));
-            if (!fs.existsSync(file)) {
-                res.writeHead(404).end();
-                return;
-            }
-            res.writeHead(200);
-            fs.createReadStream(file).pipe(res);
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-
-        const image = await sh("docker", ["build", "--network", "host", ...buildArgs(), "--tag", TAG, path.join(REPO, "image")]);
-        assert.strictEqual(image.code, 0, `docker build failed:\n${image.stdout}\n${image.stderr}`);
+        await sources.build(TAG);
     });
 
     after(async function () {
         this.timeout(120000);
-        server?.close();
+        sources?.stop();
         await minio?.remove();
         harnesses.forEach((h) => h.remove());
         for (const volume of volumes) await sh("docker", ["volume", "rm", "--force", volume]);

@@ -4,24 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { imageReferenceProblem } from "../../components/args/rules";
 import { runCommand } from "./helpers/exec";
-import { ServerProcess, freePort } from "./helpers/s3server";
+import { Registry } from "./helpers/registry";
 import { requireTools } from "./helpers/tools";
 
 const BASE_IMAGE = process.env.BASE_IMAGE_TAG ?? "sqlserver-backup-test-base:bookworm";
-
-/** CNCF Distribution's registry (built from source) on 127.0.0.1, filesystem storage. */
-class Registry extends ServerProcess {
-    get endpoint(): string {
-        return `127.0.0.1:${this.port}`;
-    }
-
-    async start(bin: string): Promise<void> {
-        this.port = await freePort();
-        const config = path.join(this.dataDir, "config.yml");
-        fs.writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(this.dataDir, "blobs")}\nhttp:\n  addr: 127.0.0.1:${this.port}\n`);
-        await this.spawnServer(bin, ["serve", config], {}, async () => (await fetch(`http://${this.endpoint}/v2/`)).ok);
-    }
-}
 
 /**
  * A Kubernetes target runs a pushed image pinned by digest. Against a real registry:

@@ -1,27 +1,45 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import { freePort } from "../../integration/helpers/minio";
 import { runCommand } from "../../integration/helpers/exec";
+import { ProcessGroup } from "./processes";
+
+/** A node's view of the control plane: the API server on its bridge, the `kubernetes` Service's IP in the certificate. */
+export interface NodeNetwork {
+    /** The node's address (the CNI bridge's): the API server listens there too. */
+    nodeIP: string;
+    /** The `kubernetes` Service's cluster IP, which pods reach the API server by. */
+    serviceIP: string;
+}
 
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (token auth,
  * RBAC, its built-in admission, Pod Security included) and kube-controller-manager
- * (the CronJob, namespace, service account, garbage collection and TTL controllers;
- * not the Job controller, so tests set a Job's status as the Job controller and a
- * kubelet would). No kubelet runs: pods stay Pending. Certificates and data live in
- * a temp dir that stop() removes.
+ * (the CronJob, namespace, service account, garbage collection and TTL controllers).
+ * Without a node (`network` absent) the Job controller is off, so tests set a Job's
+ * status as the Job controller and a kubelet would, and pods stay Pending. With one
+ * (helpers/node.ts) every controller runs and the API server also listens on the
+ * node's bridge. Certificates and data live in a temp dir that stop() removes.
  */
 export class Cluster {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-cluster-"));
     readonly token = "engine-test-admin-token";
     readonly kubeconfig = path.join(this.dir, "kubeconfig");
     apiPort = 0;
-    private readonly processes: { name: string; child: ChildProcess; log: string[] }[] = [];
+    private readonly processes = new ProcessGroup();
 
-    constructor(private readonly bin: Record<"etcd" | "kube-apiserver" | "kube-controller-manager" | "kubectl", string>) {}
+    constructor(
+        private readonly bin: Record<"etcd" | "kube-apiserver" | "kube-controller-manager" | "kubectl", string>,
+        readonly network?: NodeNetwork,
+    ) {}
+
+    /** The CA that signed the API server's certificate. */
+    get caFile(): string {
+        return path.join(this.dir, "ca.crt");
+    }
 
     get server(): string {
         return `https://127.0.0.1:${this.apiPort}`;
@@ -44,8 +62,9 @@ export class Cluster {
         const file = (name: string) => path.join(this.dir, name);
         this.spawn("kube-apiserver", this.bin["kube-apiserver"], [
             `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
+            // With a node, pods reach it on the node's bridge (the Service IP is DNATed there).
+            `--bind-address=${this.network ? "0.0.0.0" : "127.0.0.1"}`,
+            `--advertise-address=${this.network?.nodeIP ?? "127.0.0.1"}`,
             `--secure-port=${this.apiPort}`,
             `--cert-dir=${file("apiserver-certs")}`,
             `--tls-cert-file=${file("apiserver.crt")}`,
@@ -60,6 +79,9 @@ export class Cluster {
             // 127.0.0.1 is not a public IP the endpoint reconciler accepts.
             "--endpoint-reconciler-type=none",
             "--enable-priority-and-fairness=false",
+            // `kubectl logs` goes through the API server to the kubelet: by the node's IP,
+            // as nothing here resolves the node's name.
+            "--kubelet-preferred-address-types=InternalIP",
             "--v=0",
         ]);
         fs.writeFileSync(
@@ -84,7 +106,7 @@ export class Cluster {
             `--authorization-kubeconfig=${this.kubeconfig}`,
             `--service-account-private-key-file=${file("sa.key")}`,
             `--root-ca-file=${file("ca.crt")}`,
-            "--controllers=*,-job-controller",
+            this.network ? "--controllers=*" : "--controllers=*,-job-controller",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             `--secure-port=${controllerPort}`,
@@ -104,7 +126,8 @@ export class Cluster {
     private certificates(): void {
         const run = (args: string[]) => execFileSync("openssl", args, { cwd: this.dir, stdio: "pipe" });
         run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=engine-test-ca"]);
-        fs.writeFileSync(path.join(this.dir, "san.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
+        const ips = ["127.0.0.1", ...(this.network ? [this.network.nodeIP, this.network.serviceIP] : [])].map((ip) => `IP:${ip}`).join(",");
+        fs.writeFileSync(path.join(this.dir, "san.cnf"), `subjectAltName=${ips},DNS:localhost,DNS:kubernetes.default.svc\n`);
         run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "apiserver.key", "-out", "apiserver.csr", "-subj", "/CN=kube-apiserver"]);
         run(["x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "apiserver.crt", "-days", "2", "-extfile", "san.cnf"]);
         run(["genrsa", "-out", "sa.key", "2048"]);
@@ -112,15 +135,7 @@ export class Cluster {
     }
 
     private spawn(name: string, file: string, args: string[]): void {
-        const log: string[] = [];
-        const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
-        const keep = (chunk: Buffer) => {
-            log.push(chunk.toString());
-            if (log.length > 200) log.shift();
-        };
-        child.stdout?.on("data", keep);
-        child.stderr?.on("data", keep);
-        this.processes.push({ name, child, log });
+        this.processes.start(name, file, args);
     }
 
     private async waitReady(): Promise<void> {
@@ -142,7 +157,7 @@ export class Cluster {
 
     /** The last lines each process wrote, for failure messages. */
     logs(): string {
-        return this.processes.map((p) => `--- ${p.name}\n${p.log.join("").split("\n").slice(-20).join("\n")}`).join("\n");
+        return this.processes.logs();
     }
 
     /** kubectl against this cluster. */
@@ -161,14 +176,7 @@ export class Cluster {
     }
 
     async stop(): Promise<void> {
-        for (const { child } of [...this.processes].reverse()) {
-            if (child.exitCode !== null) continue;
-            await new Promise<void>((resolve) => {
-                child.once("exit", () => resolve());
-                child.kill("SIGTERM");
-                setTimeout(() => child.kill("SIGKILL"), 5000);
-            });
-        }
+        await this.processes.stop();
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }

@@ -12,7 +12,24 @@ import * as path from "path";
 /** Where scripts/install-tools.sh links what it built. */
 export const ENGINE_BIN = TOOLS_BIN;
 
-export const ENGINE_TOOLS = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kubectl", "etcd", "engine-verdict", "pulumi-sdkgen"] as const;
+export const ENGINE_TOOLS = [
+    "pulumi",
+    "pulumi-resource-kubernetes",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kubectl",
+    "etcd",
+    "engine-verdict",
+    "pulumi-sdkgen",
+    // A real node (tests/engine/helpers/node.ts).
+    "kubelet",
+    "kube-scheduler",
+    "containerd",
+    "containerd-shim-runc-v2",
+    "ctr",
+    "runc",
+    "pause",
+] as const;
 export type EngineTool = (typeof ENGINE_TOOLS)[number];
 
 /**

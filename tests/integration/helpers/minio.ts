@@ -2,7 +2,10 @@ import { S3ServerProcess, freePort } from "./s3server";
 
 export { freePort } from "./s3server";
 
-/** A real MinIO server on 127.0.0.1 (built from source) with an mc alias `admin` bound to it. */
+/**
+ * A real MinIO server (built from source) on 127.0.0.1, or another address of this
+ * machine (a test node's bridge), with an mc alias `admin` bound to it.
+ */
 export class MinioServer extends S3ServerProcess {
     readonly rootUser = "integration-admin";
     readonly rootPassword = "integration-admin-password";
@@ -10,12 +13,13 @@ export class MinioServer extends S3ServerProcess {
     constructor(
         private readonly minioBin: string,
         mcBin: string,
+        private readonly host = "127.0.0.1",
     ) {
         super(mcBin);
     }
 
     get endpoint(): string {
-        return `http://127.0.0.1:${this.port}`;
+        return `http://${this.host}:${this.port}`;
     }
 
     async start(): Promise<void> {
@@ -23,7 +27,7 @@ export class MinioServer extends S3ServerProcess {
         const consolePort = await freePort();
         await this.spawnServer(
             this.minioBin,
-            ["server", "--quiet", "--address", `127.0.0.1:${this.port}`, "--console-address", `127.0.0.1:${consolePort}`, this.dataDir],
+            ["server", "--quiet", "--address", `${this.host}:${this.port}`, "--console-address", `127.0.0.1:${consolePort}`, this.dataDir],
             { MINIO_ROOT_USER: this.rootUser, MINIO_ROOT_PASSWORD: this.rootPassword, MINIO_BROWSER: "off" },
             async () => (await fetch(`${this.endpoint}/minio/health/ready`)).ok,
         );
