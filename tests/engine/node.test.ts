@@ -140,8 +140,12 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
             return finished(job) ? job : undefined;
         }, timeoutMs, diagnostics);
 
-    it("backs up now: a Job from the CronJob's template lands a verified backup, mirrored for the monitor, which serves it as metrics", async () => {
-        const { outputs } = await deploy("now");
+    it("backs up now: a Job from the CronJob's template lands a verified backup, mirrored for the monitor, which serves it as metrics; a second preview changes nothing", async () => {
+        const { stack, outputs } = await deploy("now");
+        // With the monitor's Deployment running, a second preview changes nothing.
+        const preview = await stack.preview({ diff: true });
+        const changes = Object.entries(preview.changeSummary).filter(([op, count]) => op !== "same" && count > 0);
+        assert.deepStrictEqual(changes, [], preview.stdout);
         const name = await runBackupNow(outputs.commands.value.backupNow);
         const job = await waitFinished(name);
         assert.ok(condition(job, "Complete"), JSON.stringify(job.status));
