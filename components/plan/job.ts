@@ -73,14 +73,20 @@ export function retentionEnvironment(settings: BackupSettings): Record<string, s
  * rendered config itself, the time zone, the health limit), and a `_FILE` path for
  * each credential; never a secret value.
  */
-export function jobEnvironment(settings: BackupSettings, config: string, files: string[], runMode: "daemon" | "once"): Record<string, string> {
+export function jobEnvironment(
+    settings: BackupSettings,
+    config: string,
+    files: string[],
+    runMode: "daemon" | "once",
+    maxAgeSeconds = maxBackupAgeSeconds(settings.schedule.cron, settings.schedule.timeZone),
+): Record<string, string> {
     return {
         RUN_MODE: runMode,
         [ENV.configYaml]: config,
         // The agent's scheduler and GoBackup's archive names read the process' time zone.
         TZ: settings.schedule.timeZone,
         PREFLIGHT_TARGETS: preflightTargets(settings),
-        BACKUP_MAX_AGE_SECONDS: String(maxBackupAgeSeconds(settings.schedule.cron, settings.schedule.timeZone)),
+        BACKUP_MAX_AGE_SECONDS: String(maxAgeSeconds),
         ...(settings.localCopy ? { LOCAL_KEEP: String(settings.localCopy.keep) } : {}),
         ...(settings.storage.takeOverFrom ? { DEPLOYMENT_TAKE_OVER_FROM: settings.storage.takeOverFrom } : {}),
         ...storageLocation(settings),

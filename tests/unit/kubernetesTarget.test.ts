@@ -320,10 +320,24 @@ describe("kubernetes target (mocked engine)", () => {
                 const offset = (Number(hour) * 60 + Number(minute) - (1 * 60 + 30) + 1440) % 1440;
                 assert.ok(offset < 90, `${schedule} is not within 90 minutes after 01:30`);
             }
+            // A daily cadence, shifted or not, is healthy for 26 h.
+            assert.deepStrictEqual(cronJobs().map((j) => envOf(j).BACKUP_MAX_AGE_SECONDS), schedules.map(() => String(26 * 3600)));
             resources.length = 0;
             await new SqlServerBackup("orders", fleet()).commands.apply(() => undefined);
             await settle();
             assert.deepStrictEqual(cronJobs().map((j) => j.spec.schedule), schedules, "the same offsets every time");
+        });
+
+        it("builds 200 databases' CronJobs in seconds: the health limit is computed once, not per database", async function () {
+            this.timeout(30000);
+            const many = k8sArgs({ fleet: { perDatabase: true, windowMinutes: 120 } });
+            many.databases = Array.from({ length: 200 }, (_, i) => ({ name: `db${i}`, host: `sql${i % 20}.example.internal`, database: `Db${i}`, password: "Pa55word!x" }));
+            const started = Date.now();
+            await new SqlServerBackup("orders", many).commands.apply(() => undefined);
+            await settle();
+            assert.strictEqual(cronJobs().length, 200);
+            // 33 ms per database before (luxon's time-zone arithmetic per shifted schedule).
+            assert.ok(Date.now() - started < 6000, `${Date.now() - started} ms (about 3 s here; 9 to 10 s when each database computed it)`);
         });
 
         it("lets the backup user lease slots per SQL Server in <prefix>/.hosts/, and nothing more without a cap", async () => {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesTargetArgs, NetworkPeerArgs } from "../../args/types";
+import { maxBackupAgeSeconds } from "../../args/scheduleMath";
 import { BackupSettings } from "../../args/settings";
 import { endpointPort } from "../../plan/endpoint";
 import { databaseOffsetMinutes, shiftedCron } from "../../plan/fleet";
@@ -63,6 +64,13 @@ export interface CronJobPlan {
     part: string;
     cronJob: string;
     settings: BackupSettings;
+    /**
+     * The health limit (BACKUP_MAX_AGE_SECONDS), from the unshifted schedule: a fixed
+     * offset moves every run alike, so the longest gap stays within the limit's two
+     * spare hours (a daylight-saving change moves it by one at most), and one
+     * computation serves every database (each takes tens of milliseconds).
+     */
+    maxAgeSeconds: number;
 }
 
 /**
@@ -71,20 +79,26 @@ export interface CronJobPlan {
  * the fleet's window.
  */
 export function cronJobPlans(target: KubernetesTargetArgs, settings: BackupSettings, names: KubernetesNames): CronJobPlan[] {
-    if (!target.fleet?.perDatabase) return [{ part: "cronjob", cronJob: names.cronJob, settings }];
+    const maxAgeSeconds = maxBackupAgeSeconds(settings.schedule.cron, settings.schedule.timeZone);
+    if (!target.fleet?.perDatabase) return [{ part: "cronjob", cronJob: names.cronJob, settings, maxAgeSeconds }];
     const window = target.fleet.windowMinutes ?? 0;
     return settings.databases.map((db) => {
         const offset = databaseOffsetMinutes(db.name, window);
         const cron = offset > 0 ? shiftedCron(settings.schedule.cron, offset) : settings.schedule.cron;
-        return { part: `cronjob-${db.name}`, cronJob: names.cronJobOf(db.name), settings: { ...settings, databases: [db], schedule: { ...settings.schedule, cron } } };
+        return {
+            part: `cronjob-${db.name}`,
+            cronJob: names.cronJobOf(db.name),
+            settings: { ...settings, databases: [db], schedule: { ...settings.schedule, cron } },
+            maxAgeSeconds,
+        };
     });
 }
 
 /** The environment of a CronJob's pods: the agent's `tick` with its share's config and files. */
-export function cronJobEnvironment(target: KubernetesTargetArgs, plan: BackupSettings): Record<string, string> {
+export function cronJobEnvironment(target: KubernetesTargetArgs, plan: BackupSettings, maxAgeSeconds?: number): Record<string, string> {
     const rendered = renderGoBackupConfig(plan);
     return {
-        ...jobEnvironment(plan, rendered.yaml, backupFiles(plan, rendered.variables), "once"),
+        ...jobEnvironment(plan, rendered.yaml, backupFiles(plan, rendered.variables), "once", maxAgeSeconds),
         ...podEnvironment(target),
         ...(plan.hostSlots ? { HOST_CONCURRENCY: String(plan.hostSlots) } : {}),
     };
@@ -135,7 +149,7 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
         : [{ part: "cronjob", cronJob: names.cronJob }];
     const cronJobs = shape.map((planned, index) => {
         const plan = plans.apply((all) => all[index]);
-        const env = plan.apply((p) => envEntries(cronJobEnvironment(target, p.settings)));
+        const env = plan.apply((p) => envEntries(cronJobEnvironment(target, p.settings, p.maxAgeSeconds)));
         const keys = target.fleet?.perDatabase
             ? plan.apply((p) => backupFiles(p.settings, renderGoBackupConfig(p.settings).variables).sort())
             : undefined;
