@@ -55,7 +55,7 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
         const tools = requireEngineTools(this, ENGINE_TOOLS.filter((t) => t !== "engine-verdict" && t !== "pulumi-sdkgen"));
         kubectlDir = path.dirname(tools.kubectl);
         bed = new NodeTestBed(tools as Record<EngineTool, string>);
-        await bed.start();
+        await bed.start(["orders", "sales"], { hostSlots: true });
         ({ cluster, node, registry, minio, user, images } = bed);
     });
 
@@ -66,14 +66,19 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
     });
 
     /** A stack of the component as a user deploys it: bring-your-own keys, the namespace created restricted. */
-    async function deploy(name: string, options: { image?: string; password?: string; cron?: string; restoreId?: string; monitor?: Json; graceSeconds?: number } = {}): Promise<{ stack: automation.Stack; outputs: automation.OutputMap }> {
+    async function deploy(name: string, options: { image?: string; password?: string; cron?: string; restoreId?: string; monitor?: Json; graceSeconds?: number; fleetWithSalesPassword?: string } = {}): Promise<{ stack: automation.Stack; outputs: automation.OutputMap }> {
         const kubeconfig = cluster.kubeconfig;
         const program: automation.PulumiFn = async () => {
             const config = new pulumi.Config();
             const provider = new k8s.Provider("node", { kubeconfig });
             const restoreId = config.get("restoreId");
             const backup = new SqlServerBackup(name, {
-                databases: [{ name: "orders", host: NODE_NETWORK.nodeIP, database: "Orders", username: "backup_operator", password: config.requireSecret("password"), trustServerCertificate: true }],
+                databases: [
+                    { name: "orders", host: NODE_NETWORK.nodeIP, database: "Orders", username: "backup_operator", password: config.requireSecret("password"), trustServerCertificate: true },
+                    ...(options.fleetWithSalesPassword
+                        ? [{ name: "sales", host: NODE_NETWORK.nodeIP, database: "Sales", username: "backup_operator", password: config.requireSecret("salesPassword"), trustServerCertificate: true }]
+                        : []),
+                ],
                 schedule: { cron: config.require("cron") },
                 storage: {
                     endpoint: minio.endpoint,
@@ -94,6 +99,7 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
                         shutdownGraceSeconds: options.graceSeconds ?? 60,
                         resources: { requests: { cpu: "100m", memory: "128Mi" } },
                         monitor: options.monitor ?? { startDeadlineSeconds: 60 },
+                        ...(options.fleetWithSalesPassword ? { fleet: { perDatabase: true, maxConcurrentPerHost: 1 } } : {}),
                     },
                 },
                 restore: restoreId ? { id: restoreId, target: { host: NODE_NETWORK.nodeIP, database: "Orders_Restored", password: config.requireSecret("targetPassword") } } : undefined,
@@ -110,6 +116,7 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
                 restoreSecretKey: { value: user.restore.secretKey, secret: true },
                 targetPassword: { value: TARGET_PASSWORD, secret: true },
                 ...(options.restoreId ? { restoreId: { value: options.restoreId } } : {}),
+                ...(options.fleetWithSalesPassword ? { salesPassword: { value: options.fleetWithSalesPassword, secret: true } } : {}),
             },
         });
         stacks.push(stack);
@@ -190,6 +197,24 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
         assert.match(logs, /waiting: .*lease/i, "the second waited for the first");
         const counts = (await record())?.counts ?? {};
         assert.ok((counts.succeeded ?? 0) >= 2, JSON.stringify(counts));
+        await stacks.pop()!.destroy();
+    });
+
+    it("a fleet runs each database as its own CronJob: backup now starts one Job per database, and a failing database fails only its own Job", async function () {
+        this.timeout(400000);
+        const { outputs } = await deploy("fleet", { fleetWithSalesPassword: "Wrong-Pa55word!" });
+        const cronJobs = (await json(["get", "cronjobs"])).items.map((c: Json) => c.metadata.name).sort();
+        assert.deepStrictEqual(cronJobs, ["fleet-orders-backup", "fleet-sales-backup"]);
+        const made = await runCommand("bash", ["-c", outputs.commands.value.backupNow], { env: { ...process.env, PATH: `${kubectlDir}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfig } });
+        const names = [...made.stdout.matchAll(/job\.batch\/(\S+) created/g)].map((m) => m[1]);
+        assert.strictEqual(names.length, 2, made.stdout + made.stderr);
+        const jobs = await Promise.all(names.map((name) => waitFinished(name)));
+        const byDatabase = Object.fromEntries(jobs.map((job) => [job.metadata.name.startsWith("fleet-orders-") ? "orders" : "sales", job]));
+        assert.ok(condition(byDatabase.orders, "Complete"), `orders: ${JSON.stringify(byDatabase.orders.status)}`);
+        assert.ok(condition(byDatabase.sales, "Failed"), `sales: ${JSON.stringify(byDatabase.sales.status)}`);
+        const pods = (await json(["get", "pods", "-l", `job-name=${byDatabase.sales.metadata.name}`])).items as Json[];
+        const message = pods.map((p) => p.status.containerStatuses?.[0]?.state?.terminated?.message ?? "").join("\n");
+        assert.match(message, /^OUTCOME: failed: .*Login failed/m, message);
         await stacks.pop()!.destroy();
     });
 

@@ -35,7 +35,8 @@ export class NodeTestBed {
 
     constructor(private readonly tools: Record<EngineTool, string>) {}
 
-    async start(databases: string[] = ["orders"]): Promise<void> {
+    /** `hostSlots`: the backup user may lease slots per SQL Server (fleet.maxConcurrentPerHost). */
+    async start(databases: string[] = ["orders"], options: { hostSlots?: boolean } = {}): Promise<void> {
         const registryBin = findTool("registry");
         const mc = findTool("mc");
         const minioBin = findTool("minio");
@@ -51,7 +52,7 @@ export class NodeTestBed {
         await this.node.start([this.registry.endpoint]);
         this.minio = new MinioServer(minioBin, mc, NODE_NETWORK.nodeIP);
         await this.minio.start();
-        this.user = await provisionLikeComponent(this.minio, { bucket: "sql-backups", prefix: "production/sqlserver", databases });
+        this.user = await provisionLikeComponent(this.minio, { bucket: "sql-backups", prefix: "production/sqlserver", databases, hostSlots: options.hostSlots });
         this.sqlStandIn = net.createServer((socket) => socket.end());
         await new Promise<void>((resolve) => this.sqlStandIn!.listen(1433, NODE_NETWORK.nodeIP, resolve));
         await this.buildImages(mc);

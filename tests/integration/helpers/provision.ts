@@ -36,9 +36,9 @@ async function addUser(minio: MinioServer, accessKey: string, secretKey: string,
 /** Bucket (versioned), the backup user and the restore user with the component's exact policies. */
 export async function provisionLikeComponent(
     minio: MinioServer,
-    options: { bucket: string; prefix: string; databases?: string[]; accessKey?: string; secretKey?: string },
+    options: { bucket: string; prefix: string; databases?: string[]; accessKey?: string; secretKey?: string; hostSlots?: boolean },
 ): Promise<ProvisionedBackupUser> {
-    const scope: PolicyScope = { bucket: options.bucket, prefix: options.prefix, databases: options.databases ?? ["orders", "main", "sched"] };
+    const scope: PolicyScope = { bucket: options.bucket, prefix: options.prefix, databases: options.databases ?? ["orders", "main", "sched"], hostSlots: options.hostSlots };
     await minio.mcOk(["mb", "--ignore-existing", `admin/${options.bucket}`]);
     await minio.mcOk(["version", "enable", `admin/${options.bucket}`]);
     const accessKey = options.accessKey ?? `${options.bucket}-backup`;
