@@ -156,7 +156,16 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
     await minio.start();
     const user = await provisionLikeComponent(minio, { bucket: "bench", prefix: "backups/sqlserver", databases: ["bench"] });
     const harnesses: AgentHarness[] = [];
-    const clear = () => minio.mc(["rm", "--recursive", "--force", "--versions", `admin/${user.bucket}/${user.prefix}/`]);
+    /**
+     * Empties the folder and MinIO's trash: deleted objects go to
+     * `.minio.sys/tmp/.trash` and are removed only in the background, minutes later,
+     * and gigabytes of runs otherwise fill the disk before the restores.
+     */
+    const clear = async () => {
+        await minio.mc(["rm", "--recursive", "--force", "--versions", `admin/${user.bucket}/${user.prefix}/`]);
+        const trash = path.join(minio.dataDir, ".minio.sys", "tmp", ".trash");
+        for (const entry of fs.existsSync(trash) ? fs.readdirSync(trash) : []) fs.rmSync(path.join(trash, entry), { recursive: true, force: true });
+    };
 
     async function bacpacOf(h: AgentHarness, sizeBytes: number): Promise<string> {
         const file = path.join(root, `payload-${sizeBytes}.bacpac`);
@@ -233,6 +242,8 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 // Archive names have one-second resolution.
                 await new Promise((resolve) => setTimeout(resolve, 1100));
             }
+            // The workdir keeps the last run's local copy: gigabytes the next sizes need.
+            fs.rmSync(h.settings.workdir, { recursive: true, force: true });
             return { sizeBytes, variant, pipeline, limitSeconds };
         },
         async restore(sizeBytes, runs) {
@@ -249,19 +260,24 @@ export async function pipelineBench(tools: { minio: string; mc: string; gobackup
                 const startedFile = path.join(root, "sqlpackage-started");
                 fs.rmSync(startedFile, { force: true });
                 const env = { ...h.restoreEnv({ id: `bench-${sizeBytes}-${i}` }), SQLPACKAGE_DOUBLE_STARTED_FILE: startedFile, RESTORE_DATABASE: "bench" };
+                // What the restore adds: the backup's local copy is already in the workdir.
+                const baseline = await duBytes(h.settings.workdir);
                 const started = Date.now();
                 const running = h.start(["restore"], env);
                 const sampling = sample(() => running.child.pid, h.settings.workdir);
                 const code = await running.exited;
-                const { peakDisk } = sampling.stop();
+                const peakDisk = sampling.stop().peakDisk - baseline;
                 if (code !== 0) throw new Error(`the restore failed:\n${running.output()}`);
                 const seconds = (Number(fs.readFileSync(startedFile, "utf8")) / 1e6 - started) / 1000;
                 const downloadStart = process.hrtime.bigint();
                 await minio.mcOk(["cp", "--quiet", `admin/${user.bucket}/${key}`, downloaded]);
                 samples.push({ seconds, peakWorkdirBytes: peakDisk, downloadSeconds: Number(process.hrtime.bigint() - downloadStart) / 1e9 });
                 fs.rmSync(downloaded, { force: true });
+                // The sqlpackage double's copy of what it imported.
+                for (const file of fs.readdirSync(h.work).filter((f) => f.startsWith("imported-"))) fs.rmSync(path.join(h.work, file), { force: true });
             }
             await clear();
+            fs.rmSync(h.settings.workdir, { recursive: true, force: true });
             return { sizeBytes, archiveBytes: archive.bytes, samples };
         },
         async requests(sizeBytes) {

@@ -15,6 +15,7 @@ import * as path from "path";
 import { findTool } from "../tests/integration/helpers/tools";
 import { median, PipelineResult, pipelineBench, RequestCounts, RestoreResult, Variant, variantName } from "./pipeline";
 import { programCost, ProgramSample } from "./program";
+import { FleetReport, fleetSection } from "./fleetReport";
 import { SoakReport, soakSection } from "./soakReport";
 
 const HERE = __dirname;
@@ -225,6 +226,10 @@ async function main(): Promise<void> {
         "## Soak",
         "",
         soakSection(fs.existsSync(path.join(HERE, "soak.json")) ? (JSON.parse(fs.readFileSync(path.join(HERE, "soak.json"), "utf8")) as SoakReport) : undefined),
+        "",
+        "## Fleet",
+        "",
+        fleetSection(fs.existsSync(path.join(HERE, "fleet.json")) ? (JSON.parse(fs.readFileSync(path.join(HERE, "fleet.json"), "utf8")) as FleetReport) : undefined),
         "",
     ].join("\n");
     fs.writeFileSync(path.join(HERE, "RESULTS.md"), markdown);
