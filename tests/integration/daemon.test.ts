@@ -91,6 +91,9 @@ describe("daemon mode: consecutive scheduled runs, a once during them, health, m
     });
 
     it("a once during the schedule shares the model's lock: it waits or the tick is skipped and recorded, never two runs at once", async () => {
+        // A new workdir continues the counts of the run record mirrored in the folder:
+        // start from an empty folder, so the counts are this test's runs only.
+        await minio.mc(["rm", "--recursive", "--force", "--versions", `admin/${user.bucket}/${user.prefix}/orders/`]);
         const h = harness();
         const slow = { SQLPACKAGE_DOUBLE_DELAY_SECONDS: "5", GOBACKUP_DOUBLE_MODE: "upload-sleep", GOBACKUP_DOUBLE_SLEEP: "3" };
         daemon(h, slow);
