@@ -136,16 +136,27 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
         const read = await minio.mc(["cat", `admin/${user.bucket}/${user.prefix}/orders/.agent/record.json`]);
         return read.code === 0 ? JSON.parse(read.stdout) : undefined;
     };
-    const runBackupNow = async (command: string) => {
+    /** Runs the backupNow command as written; the names of the Jobs it created (one per CronJob). */
+    const runBackupNowJobs = async (command: string): Promise<string[]> => {
         const result = await runCommand("bash", ["-c", command], { env: { ...process.env, PATH: `${kubectlDir}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfig } });
         assert.strictEqual(result.code, 0, `${command}\n${result.stdout}${result.stderr}`);
-        return /job\.batch\/(\S+) created/.exec(result.stdout)![1];
+        const names = [...result.stdout.matchAll(/job\.batch\/(\S+) created/g)].map((m) => m[1]);
+        assert.ok(names.length > 0, result.stdout);
+        return names;
     };
+    const runBackupNow = async (command: string) => (await runBackupNowJobs(command))[0];
     const waitFinished = (name: string, timeoutMs = 180000) =>
         until(`Job ${name} to finish`, async () => {
             const job = await json(["get", "job", name]);
             return finished(job) ? job : undefined;
         }, timeoutMs, diagnostics);
+
+    /** A verified backup to restore from: a stack that backs up now, then is destroyed (the archive stays). */
+    async function backUpAndRemove(name: string): Promise<void> {
+        const { outputs } = await deploy(name);
+        await waitFinished(await runBackupNow(outputs.commands.value.backupNow));
+        await stacks.pop()!.destroy();
+    }
 
     it("backs up now: a Job from the CronJob's template lands a verified backup, mirrored for the monitor, which serves it as metrics; a second preview changes nothing", async () => {
         const { stack, outputs } = await deploy("now");
@@ -205,9 +216,8 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
         const { outputs } = await deploy("fleet", { fleetWithSalesPassword: "Wrong-Pa55word!" });
         const cronJobs = (await json(["get", "cronjobs"])).items.map((c: Json) => c.metadata.name).sort();
         assert.deepStrictEqual(cronJobs, ["fleet-orders-backup", "fleet-sales-backup"]);
-        const made = await runCommand("bash", ["-c", outputs.commands.value.backupNow], { env: { ...process.env, PATH: `${kubectlDir}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfig } });
-        const names = [...made.stdout.matchAll(/job\.batch\/(\S+) created/g)].map((m) => m[1]);
-        assert.strictEqual(names.length, 2, made.stdout + made.stderr);
+        const names = await runBackupNowJobs(outputs.commands.value.backupNow);
+        assert.strictEqual(names.length, 2, names.join(", "));
         const jobs = await Promise.all(names.map((name) => waitFinished(name)));
         const byDatabase = Object.fromEntries(jobs.map((job) => [job.metadata.name.startsWith("fleet-orders-") ? "orders" : "sales", job]));
         assert.ok(condition(byDatabase.orders, "Complete"), `orders: ${JSON.stringify(byDatabase.orders.status)}`);
@@ -256,9 +266,7 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
 
     it("restores through pulumi up once; the same restore id again is already-ran", async function () {
         this.timeout(400000);
-        const { outputs } = await deploy("restore-source");
-        await waitFinished(await runBackupNow(outputs.commands.value.backupNow));
-        await stacks.pop()!.destroy();
+        await backUpAndRemove("restore-source");
         const first = await deploy("restore-one", { restoreId: "node-1" });
         assert.strictEqual(first.outputs.restoreStatus.value, "succeeded");
         await stacks.pop()!.destroy();
@@ -271,9 +279,7 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
 
     it("removes the restore's password from the cluster when the restore starts, even when the up that started it was killed", async function () {
         this.timeout(500000);
-        const { outputs } = await deploy("cut-source");
-        await waitFinished(await runBackupNow(outputs.commands.value.backupNow));
-        await stacks.pop()!.destroy();
+        await backUpAndRemove("cut-source");
         // An up that dies after creating the restore Job (its CLI killed).
         const before = new Set((await runCommand("pgrep", ["-x", "pulumi"])).stdout.split("\n").filter(Boolean));
         const running = deploy("cut", { image: images.slow, restoreId: "node-cut" }).catch(() => undefined);
