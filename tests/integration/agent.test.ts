@@ -69,10 +69,10 @@ describe("backup agent on a real MinIO (sqlpackage TEST DOUBLE; gobackup real wi
         for (const secret of h.secretValues()) assert.ok(!output.includes(secret), `a secret was printed:\n${output}`);
     };
 
-    it("backs up with AWS-style keys (/, + and =): once succeeds, the archive is verified by its ETag and its manifest holds the archive's SHA-256", async () => {
+    it("backs up with AWS-style keys (/, + and =): once succeeds, the archive is verified by its ETag and its manifest holds the archive's SHA-256 and the tables and rows the bacpac recorded (sqlpackage TEST DOUBLE)", async () => {
         await clearFolder(`${user.prefix}/orders`);
         const h = harness();
-        const once = await h.run(["once"]);
+        const once = await h.run(["once"], { SQLPACKAGE_DOUBLE_TABLES: "7", SQLPACKAGE_DOUBLE_ROWS: "4242" });
         assert.strictEqual(once.code, 0, once.stdout);
         assert.match(once.stdout, /OUTCOME: succeeded\s*$/);
         assertNoSecret(h, once.stdout);
@@ -87,6 +87,12 @@ describe("backup agent on a real MinIO (sqlpackage TEST DOUBLE; gobackup real wi
         assert.strictEqual(manifest.archive.size, fs.statSync(downloaded).size);
         // Proven without a second transfer: MinIO's ETag equals the one computed from the local bytes.
         assert.strictEqual(manifest.archive.verifiedBy, "etag", JSON.stringify(manifest.archive));
+        // From the bacpac's Origin.xml, what a restore drill checks the restored database against.
+        assert.deepStrictEqual(
+            manifest.databases.map((d: { export?: unknown }) => d.export),
+            [{ tables: 7, rows: 4242 }],
+            JSON.stringify(manifest.databases),
+        );
         const status = await h.run(["status"]);
         assert.strictEqual(status.code, 0, status.stdout);
         assert.match(status.stdout, /ok: model 'orders'/);

@@ -11,6 +11,9 @@
 //
 //	SQLPACKAGE_DOUBLE_ARGV_FILE     append the argv as one JSON array per line
 //	SQLPACKAGE_DOUBLE_SIZE          bytes of payload in the exported zip (default 1 MiB)
+//	SQLPACKAGE_DOUBLE_TABLES, SQLPACKAGE_DOUBLE_ROWS
+//	                                the table count and row total the export's Origin.xml records
+//	                                (default 1 and 1000), shaped as DacFx writes it
 //	SQLPACKAGE_DOUBLE_FROM          on Export, hard-link (or copy) this prepared bacpac instead of writing one,
 //	                                so benchmarks time what happens after the export
 //	SQLPACKAGE_DOUBLE_EXIT          exit with this code after parsing (simulate a failure)
@@ -212,6 +215,8 @@ func export(params map[string]string) {
 	// A bacpac is a zip; its data is already compressed, so it is stored with random bytes.
 	model, _ := archive.Create("model.xml")
 	fmt.Fprintf(model, "<DataSchemaModel database=%q/>\n", params["SourceDatabaseName"])
+	origin, _ := archive.Create("Origin.xml")
+	fmt.Fprint(origin, originXML(envCount("SQLPACKAGE_DOUBLE_TABLES", 1), envCount("SQLPACKAGE_DOUBLE_ROWS", 1000)))
 	data, _ := archive.CreateHeader(&zip.FileHeader{Name: "Data/dbo.Payload/TableData-000-00000.BCP", Method: zip.Store})
 	if _, err := io.CopyN(data, rand.Reader, size); err != nil {
 		fail("cannot write payload: %v", err)
@@ -226,6 +231,43 @@ func export(params map[string]string) {
 		copyFile(target, copyTo)
 	}
 	fmt.Printf("Successfully exported database and saved it to file '%s'.\n", target)
+}
+
+// originXML is an Origin.xml as DacFx writes it into an exported bacpac (the elements
+// seen in bacpacs of DacFx 14.0 to 162.2): the source's object counts and the
+// export's statistics.
+func originXML(tables, rows int64) string {
+	return fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?>
+<DacOrigin xmlns="http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02">
+  <PackageProperties>
+    <Version>3.1.0.0</Version>
+    <ContainsExportedData>true</ContainsExportedData>
+  </PackageProperties>
+  <Server>
+    <ServerVersion>sqlpackage-double</ServerVersion>
+    <ObjectCounts>
+      <Table>%d</Table>
+    </ObjectCounts>
+  </Server>
+  <ExportStatistics>
+    <SourceDatabaseSize>11160</SourceDatabaseSize>
+    <TableRowCountTotalTag>%d</TableRowCountTotalTag>
+  </ExportStatistics>
+</DacOrigin>
+`, tables, rows)
+}
+
+// envCount reads a whole number from name, or def when it is unset.
+func envCount(name string, def int64) int64 {
+	text := os.Getenv(name)
+	if text == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || n < 0 {
+		fail("%s must be a whole number", name)
+	}
+	return n
 }
 
 func importBacpac(params map[string]string) {
