@@ -21,6 +21,11 @@
 //	SQLPACKAGE_DOUBLE_EXPORT_COPY   on Export, also copy the bacpac written to this path
 //	SQLPACKAGE_DOUBLE_IMPORT_COPY   on Import, copy the source bacpac to this path
 //	SQLPACKAGE_DOUBLE_STARTED_FILE  write the start time (Unix nanoseconds) here
+//	SQLSERVER_DOUBLE_STATE          on Import, create the database in this state directory of
+//	                                sqlserver-double (tables and rows from the bacpac's Origin.xml);
+//	                                a database already there fails the import as sqlpackage does
+//	SQLPACKAGE_DOUBLE_IMPORT_FAIL   on Import, fail with this message after the (empty) database was
+//	                                created, as a real import that breaks while loading data leaves it
 //	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
 //	                                when set, a different value fails the login as SQL Server would
 //
@@ -34,6 +39,7 @@ import (
 	"archive/zip"
 	"crypto/rand"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -274,13 +280,57 @@ func importBacpac(params map[string]string) {
 	require(params, "SourceFile", "TargetServerName", "TargetDatabaseName")
 	login(params["TargetServerName"], params["TargetDatabaseName"], params["TargetUser"], params["TargetPassword"])
 	source := params["SourceFile"]
-	if _, err := zip.OpenReader(source); err != nil {
+	bacpac, err := zip.OpenReader(source)
+	if err != nil {
 		fail("The file '%s' is not a valid bacpac: %v", source, err)
+	}
+	if dir := os.Getenv("SQLSERVER_DOUBLE_STATE"); dir != "" {
+		createDatabase(dir, params["TargetDatabaseName"], bacpac)
 	}
 	if copyTo := os.Getenv("SQLPACKAGE_DOUBLE_IMPORT_COPY"); copyTo != "" {
 		copyFile(source, copyTo)
 	}
 	fmt.Printf("Successfully imported database to '%s'.\n", params["TargetDatabaseName"])
+}
+
+// createDatabase puts the imported database into sqlserver-double's state: its table
+// count and row total as the bacpac's Origin.xml recorded them.
+func createDatabase(dir, name string, bacpac *zip.ReadCloser) {
+	file := filepath.Join(dir, "databases", name+".json")
+	if _, err := os.Stat(file); err == nil {
+		fail("Error SQL72018: Data cannot be imported into target because it contains one or more user objects. Import should be performed against a new, empty database.")
+	}
+	var origin struct {
+		Tables int64 `xml:"Server>ObjectCounts>Table"`
+		Rows   int64 `xml:"ExportStatistics>TableRowCountTotalTag"`
+	}
+	for _, f := range bacpac.File {
+		if f.Name == "Origin.xml" {
+			r, err := f.Open()
+			if err != nil {
+				fail("cannot read Origin.xml: %v", err)
+			}
+			if err := xml.NewDecoder(r).Decode(&origin); err != nil {
+				fail("Origin.xml is not valid: %v", err)
+			}
+			r.Close()
+		}
+	}
+	failure := os.Getenv("SQLPACKAGE_DOUBLE_IMPORT_FAIL")
+	if failure != "" {
+		// Created, then the data load broke: an empty database is left behind.
+		origin.Tables, origin.Rows = 0, 0
+	}
+	data, _ := json.Marshal(map[string]int64{"tables": origin.Tables, "rows": origin.Rows})
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		fail("cannot create %s: %v", filepath.Dir(file), err)
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		fail("cannot create the database: %v", err)
+	}
+	if failure != "" {
+		fail("Error importing database: %s", failure)
+	}
 }
 
 // copyFile copies from to to, for tests that compare bytes.

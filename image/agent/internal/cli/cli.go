@@ -27,6 +27,7 @@ const usage = `sqlserver-backup-agent: scheduled, verified SQL Server backups wi
   list      list the backups in the bucket (MINIO_* and RESTORE_DATABASE)
   exporter  serve the metrics of runs made elsewhere (CronJob pods) from the bucket (EXPORTER_MODELS)
   restore   restore one backup into SQL Server (RESTORE_*)
+  drill     restore the newest verified backup into a new database, check it, drop it (DRILL_*)
   render    print the GoBackup config rendered from MSSQL_*, MINIO_* and BACKUP_*
   version   print the agent's version
 
@@ -43,7 +44,7 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		mode = lookupOr(src, "RUN_MODE", "daemon")
 	}
 	switch mode {
-	case "daemon", "once", "tick", "first-backup", "restore":
+	case "daemon", "once", "tick", "first-backup", "restore", "drill":
 		// A reload or quit signal (docker kill -s HUP, a terminal's hangup) must never
 		// kill a backup or a restore halfway: only SIGTERM and SIGINT stop them, with grace.
 		// GoBackup and sqlpackage inherit the ignored dispositions.
@@ -97,6 +98,8 @@ func Main(args []string, src env.Source, environ []string, stdout, stderr io.Wri
 		return exporter(src, log)
 	case "restore":
 		return restoreCommand(src, log, stdout)
+	case "drill":
+		return drillCommand(src, log, stdout)
 	case "render":
 		return renderCommand(src, stdout, stderr)
 	case "version", "--version", "-v":

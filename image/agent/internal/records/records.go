@@ -107,6 +107,8 @@ type Model struct {
 	Counts       map[string]int `json:"counts"`
 	// Audit is the last check of the newest verified archive in the bucket.
 	Audit *Audit `json:"audit,omitempty"`
+	// Drills are the model's restore drills run from this volume.
+	Drills *Drills `json:"drills,omitempty"`
 }
 
 // Store is the records directory: <state>/models/<model>.json.

@@ -1,0 +1,77 @@
+package records
+
+import "time"
+
+// DrillSkipped is a drill that found nothing to restore (no verified archive yet).
+const DrillSkipped Outcome = "skipped"
+
+// Drill is one restore drill: the newest verified archive restored into a new
+// database, checked, and dropped.
+type Drill struct {
+	ID         string     `json:"id"`
+	Host       string     `json:"host"`
+	StartedAt  time.Time  `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Outcome: running, succeeded, failed or skipped.
+	Outcome Outcome `json:"outcome"`
+	// Cause says why a drill failed or was skipped, naming the step.
+	Cause string `json:"cause,omitempty"`
+	// Server (host,port) and Database: where the drill restored. The name is recorded
+	// before the import starts, so a later drill may drop what a killed one left.
+	Server   string `json:"server,omitempty"`
+	Database string `json:"database,omitempty"`
+	// Archive is the key restored; ArchiveTakenAt the recovery point it proves.
+	Archive        string     `json:"archive,omitempty"`
+	ArchiveTakenAt *time.Time `json:"archiveTakenAt,omitempty"`
+	Checks         []Check    `json:"checks,omitempty"`
+	// Dropped: the drill database is gone again (false with a Database: left behind).
+	Dropped  bool     `json:"dropped"`
+	Duration float64  `json:"durationSeconds,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Check is one check a drill ran on the restored database.
+type Check struct {
+	Name string `json:"name"`
+	// Result: passed, failed or "not run" (Detail says why).
+	Result string `json:"result"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Check results.
+const (
+	CheckPassed = "passed"
+	CheckFailed = "failed"
+	CheckNotRun = "not run"
+)
+
+// RecoveryPointAge is how old the restored archive was when the drill started.
+func (d Drill) RecoveryPointAge() (time.Duration, bool) {
+	if d.ArchiveTakenAt == nil {
+		return 0, false
+	}
+	return d.StartedAt.Sub(*d.ArchiveTakenAt), true
+}
+
+// Drills is what is recorded of a model's drills: in the model's record on the
+// workdir volume, and in the bucket beside the restores' records.
+type Drills struct {
+	Last        *Drill         `json:"last,omitempty"`
+	LastSuccess *Drill         `json:"lastSuccess,omitempty"`
+	Counts      map[string]int `json:"counts,omitempty"`
+}
+
+// Add records a drill's state (running, then its outcome, under one id).
+func (h *Drills) Add(d Drill) {
+	h.Last = &d
+	if d.Outcome == Running {
+		return
+	}
+	if h.Counts == nil {
+		h.Counts = map[string]int{}
+	}
+	h.Counts[string(d.Outcome)]++
+	if d.Outcome == Succeeded {
+		h.LastSuccess = &d
+	}
+}

@@ -1,0 +1,3 @@
+module sqlserver-backup/tests/doubles/sqlserver-double
+
+go 1.22
