@@ -509,6 +509,57 @@ export interface RestoreArgs {
     timeoutSeconds?: number;
 }
 
+/** The checks a restore drill runs on the restored database (the import itself always counts). */
+export type DrillCheck = "checkdb" | "totals";
+
+/** The SQL Server a restore drill restores into: the source server or a scratch one. */
+export interface DrillServerArgs {
+    /** Host name or IP, as the drill's container or pod reaches it. */
+    host: pulumi.Input<string>;
+    /** TCP port. Default 1433. */
+    port?: pulumi.Input<number>;
+    /** A SQL login that may create and drop databases (`dbcreator`). Default `sa`. */
+    username?: pulumi.Input<string>;
+    /** Its password. Pass a secret; it reaches the drill only as a file. @secret */
+    password: pulumi.Input<string>;
+    /** Accept the server's certificate without validating it (a self-signed one). Default `false`. */
+    trustServerCertificate?: pulumi.Input<boolean>;
+}
+
+/**
+ * Restore drills: on a schedule, the newest verified backup of each database is
+ * restored into a new database, checked, and dropped; the outcome is in `status`, the
+ * health check and the metrics. A drill never restores into an existing database
+ * and never uses the backed-up database's name.
+ */
+export interface DrillArgs {
+    /** When drills run: a five-field cron in `schedule.timeZone` (e.g. `0 6 * * 0`: Sundays at 06:00). */
+    schedule: string;
+    /** Where drills restore. */
+    server: DrillServerArgs;
+    /** Which databases (their `name`). Default: all, one after the other. */
+    databases?: string[];
+    /**
+     * The drill database's name: `{database}` is the backed-up database's name,
+     * `{timestamp}` (required) the drill's start in UTC. Default `{database}_drill_{timestamp}`.
+     */
+    databaseNameTemplate?: string;
+    /**
+     * Checks after the import: `checkdb` (DBCC CHECKDB reports no error) and `totals` (the
+     * tables and rows equal what the bacpac recorded at export). Default both; `[]`: the import only.
+     */
+    checks?: DrillCheck[];
+    /** Seconds one database's drill may take (download, import, checks) before it fails. Default 7200. */
+    timeoutSeconds?: number;
+    /**
+     * Seconds without a successful drill after which it is stale (a warning, or unhealthy
+     * with `unhealthyOnFailure`). Default: the schedule's longest gap plus `timeoutSeconds`.
+     */
+    maxAgeSeconds?: number;
+    /** A failed or stale drill makes the health check unhealthy, not only a warning. Default `false`. */
+    unhealthyOnFailure?: boolean;
+}
+
 /** Arguments of `SqlServerBackup`. */
 export interface SqlServerBackupArgs {
     /** The databases to back up; at least one. */
@@ -535,6 +586,8 @@ export interface SqlServerBackupArgs {
     webUi?: WebUiArgs;
     /** Run a restore on `pulumi up` (needs a target); see `RestoreArgs`. */
     restore?: RestoreArgs;
+    /** Prove on a schedule that the newest backups restore (needs a target); see `DrillArgs`. */
+    drill?: DrillArgs;
     /**
      * Where the schedule runs. Left out, the component provisions storage and renders the
      * configuration only (see its outputs) for you to run elsewhere.

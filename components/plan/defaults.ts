@@ -74,4 +74,6 @@ export const ENV = {
     /** The rendered gobackup.yml itself, handed to the agent (it holds no secret). */
     configYaml: "GOBACKUP_CONFIG_YAML",
     restoreTargetPassword: "RESTORE_TARGET_PASSWORD",
+    /** The password of the login restore drills use on their server. */
+    drillServerPassword: "DRILL_SERVER_PASSWORD",
 } as const;

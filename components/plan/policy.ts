@@ -20,7 +20,7 @@
  * Nothing on `.restores/`: a backup key cannot forge or erase a restore's record.
  *
  * Restore user: ListBucket and GetObject on the database folders; on `.restores/`,
- * GetObject, PutObject, ListBucketVersions, GetObjectVersion, DeleteObjectVersion and
+ * GetObject, PutObject, ListBucket (a drill's lease in `.restores/.drills/`), ListBucketVersions, GetObjectVersion, DeleteObjectVersion and
  * DeleteObject (the claim of a restore id, exactly once, and its outcome; a claim on a
  * server that ignores If-None-Match removes its own losing version, and MinIO checks
  * DeleteObject for that). On a versioned bucket a deleted claim still holds (the key's
@@ -119,7 +119,8 @@ export function restorePolicyDocument(scope: PolicyScope): PolicyDocument {
         Statement: [
             locate(scope),
             listIn("ListBackupFolders", ["s3:ListBucket"], scope, folders(scope)),
-            listIn("ListRestoreRecords", ["s3:ListBucketVersions"], scope, [restoresFolder(scope)]),
+            // ListBucket: a drill's lease lists its generations under `.restores/.drills/`.
+            listIn("ListRestoreRecords", ["s3:ListBucket", "s3:ListBucketVersions"], scope, [restoresFolder(scope)]),
             { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: folders(scope).map((f) => `${bucketArn(scope)}/${f}*`) },
             {
                 Sid: "RecordRestores",

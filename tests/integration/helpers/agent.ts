@@ -3,6 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BackupSettings } from "../../../components/args/settings";
+import { DrillArgs } from "../../../components/args/types";
+import { DrillServer, drillEnvironment, drillFiles, drillSettings } from "../../../components/plan/drill";
 import { DEFAULTS, ENV, IMAGE } from "../../../components/plan/defaults";
 import { renderGoBackupConfig } from "../../../components/plan/gobackupConfig";
 import { backupFiles, jobEnvironment } from "../../../components/plan/job";
@@ -212,6 +214,18 @@ export class AgentHarness {
         fs.chmodSync(path.join(this.secretsDir, ENV.restoreTargetPassword), fs.statSync(path.join(this.secretsDir, ENV.minioSecretKey)).mode);
         for (const name of restoreFiles(this.settings)) env[`${name}_FILE`] = this.secretPath(name);
         return { ...env, EXPECT_PASSWORD: targetPassword, SQLPACKAGE_DOUBLE_IMPORT_COPY: path.join(this.work, `imported-${restore.id}.bacpac`) };
+    }
+
+    /**
+     * The environment of a drill as the component renders it (drillEnvironment): the
+     * restore identity's keys and the drill server's password as `_FILE`s.
+     */
+    drillEnv(drill: Omit<DrillArgs, "server"> & { server: DrillServer }, serverPassword: string): Record<string, string> {
+        const env = drillEnvironment(this.settings, drillSettings(this.settings, drill));
+        fs.writeFileSync(path.join(this.secretsDir, ENV.drillServerPassword), serverPassword, { mode: 0o400 });
+        fs.chmodSync(path.join(this.secretsDir, ENV.drillServerPassword), fs.statSync(path.join(this.secretsDir, ENV.minioSecretKey)).mode);
+        for (const name of drillFiles(this.settings)) env[`${name}_FILE`] = this.secretPath(name);
+        return env;
     }
 
     /** `docker run` arguments that give the image this environment and the credential files (layout "image"). */

@@ -23,45 +23,79 @@ const (
 	drillExitFailed = 1
 )
 
-// drillCommand runs one restore drill (DRILL_*, with the restore identity) and records
-// its outcome in the bucket and on the workdir volume.
+// drillCommand runs one restore drill of each of DRILL_TARGETS, one after the other
+// (with the restore identity), and records each outcome in the bucket and on the
+// workdir volume. It fails when any drill failed.
 func drillCommand(src env.Source, log *logx.Logger, out io.Writer) int {
 	r, err := restorer(src, log)
-	var req restore.DrillRequest
+	var targets []restore.DrillTarget
+	var base restore.DrillRequest
 	if err == nil {
-		req, err = restore.LoadDrillRequest(src, time.Now())
+		targets, base, err = restore.LoadDrillRequests(src, time.Now())
 	}
 	if err != nil {
 		log.Error("%v", err)
 		reportOutcome(out, "failed: "+strings.ReplaceAll(err.Error(), "\n", " "))
 		return 2
 	}
-	r.Redactor = redact.New(r.Location.SecretAccessKey, req.Server.Password)
+	r.Redactor = redact.New(r.Location.SecretAccessKey, base.Server.Password)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
+	code := drillExitOK
+	var lines []string
+	for _, t := range targets {
+		if ctx.Err() != nil {
+			lines = append(lines, t.Backup+": not run (the agent was stopped)")
+			code = drillExitFailed
+			continue
+		}
+		one := *r
+		one.Location.Database = t.Backup
+		req := base.ForTarget(t, time.Now())
+		result := drillOne(ctx, &one, req, log)
+		recordDrillLocally(src, t.Backup, result, log)
+		line := string(result.Outcome)
+		if result.Cause != "" {
+			line += ": " + result.Cause
+		}
+		if result.Outcome == records.Succeeded {
+			line += fmt.Sprintf(" (%s, taken %s, restored into %s and checked in %.0fs)", result.Archive, result.ArchiveTakenAt.Format(time.RFC3339), result.Database, result.Duration)
+		}
+		if result.Outcome == records.Failed {
+			code = drillExitFailed
+		}
+		if len(targets) > 1 {
+			line = t.Backup + ": " + line
+		}
+		lines = append(lines, line)
+	}
+	summary := strings.Join(lines, "; ")
+	if code != drillExitOK && len(targets) > 1 {
+		summary = "failed: " + summary
+	}
+	reportOutcome(out, summary)
+	return code
+}
+
+// drillOne runs one drill and logs what it found.
+func drillOne(ctx context.Context, r *restore.Restorer, req restore.DrillRequest, log *logx.Logger) records.Drill {
 	log.Info("drill %s: restoring the newest verified backup of %s into %s on %s", req.ID, r.Location.Database, req.Database, req.Server.Address())
 	result := r.Drill(ctx, req, restore.ConnectSQLServer)
 	for _, c := range result.Checks {
-		log.Info("check %s: %s%s", c.Name, c.Result, detail(c.Detail))
+		log.Info("%s: check %s: %s%s", r.Location.Database, c.Name, c.Result, detail(c.Detail))
 	}
 	for _, w := range result.Warnings {
-		log.Warn("%s", w)
+		log.Warn("%s: %s", r.Location.Database, w)
 	}
-	recordDrillLocally(src, r.Location.Database, result, log)
-	line := string(result.Outcome)
-	if result.Cause != "" {
-		line += ": " + result.Cause
+	switch result.Outcome {
+	case records.Failed:
+		log.Error("%s: drill %s failed: %s", r.Location.Database, req.ID, result.Cause)
+	case records.DrillSkipped:
+		log.Warn("%s: drill %s skipped: %s", r.Location.Database, req.ID, result.Cause)
+	default:
+		log.Info("%s: drill %s %s", r.Location.Database, req.ID, result.Outcome)
 	}
-	if result.Outcome == records.Failed {
-		log.Error("drill %s failed: %s", req.ID, result.Cause)
-		reportOutcome(out, line)
-		return drillExitFailed
-	}
-	if result.Outcome == records.Succeeded {
-		line += fmt.Sprintf(": %s (taken %s) restored into %s and checked in %.0fs", result.Archive, result.ArchiveTakenAt.Format(time.RFC3339), result.Database, result.Duration)
-	}
-	reportOutcome(out, line)
-	return drillExitOK
+	return result
 }
 
 func detail(text string) string {

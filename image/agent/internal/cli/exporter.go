@@ -29,6 +29,7 @@ type ExporterSettings struct {
 	Address  string
 	Interval time.Duration
 	MaxAge   time.Duration
+	Drills   records.DrillPolicy
 	// Watchdog: fail the Jobs of the instance's pods that cannot start (in a cluster).
 	Selector      string
 	StartDeadline time.Duration
@@ -54,6 +55,9 @@ func LoadExporterSettings(src env.Source) (ExporterSettings, error) {
 		return s, err
 	}
 	if s.StartDeadline, err = seconds(src, "START_DEADLINE_SECONDS", 300, 30); err != nil {
+		return s, err
+	}
+	if s.Drills, err = drillPolicy(src); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -84,7 +88,8 @@ func exporter(src env.Source, log *logx.Logger) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
-	view := &bucketView{bucket: bucket, prefix: location.Prefix, models: settings.Models, maxAge: settings.MaxAge, since: time.Now(), log: log}
+	drills := &restore.Restorer{Location: location, Bucket: bucket}
+	view := &bucketView{bucket: bucket, prefix: location.Prefix, models: settings.Models, maxAge: settings.MaxAge, drillPolicy: settings.Drills, drills: drills, since: time.Now(), log: log}
 	var watchdog *kube.Client
 	namespace := ""
 	if settings.Selector != "" {
@@ -139,6 +144,9 @@ type bucketView struct {
 	prefix string
 	models []string
 	maxAge time.Duration
+	// drills reads each model's drill history (beside the restores' records).
+	drills      *restore.Restorer
+	drillPolicy records.DrillPolicy
 	// since: the exporter's start, the age of a model that never ran.
 	since time.Time
 	log   *logx.Logger
@@ -162,6 +170,15 @@ func (v *bucketView) refresh(ctx context.Context) {
 			m = records.Model{Model: model, Counts: map[string]int{}}
 		}
 		m.Model = model
+		if v.drillPolicy.MaxAge > 0 {
+			one := *v.drills
+			one.Location.Database = model
+			if h, err := one.ReadDrills(ctx); err != nil {
+				v.log.Warn("model %s: cannot read its drill record: %v", model, err)
+			} else if h.Last != nil {
+				m.Drills = &h
+			}
+		}
 		got[model] = m
 		// A record that says running is a run only while its holder keeps the lease.
 		if l, held, err := lease.Current(ctx, v.bucket, folder); err == nil && held {
@@ -176,7 +193,7 @@ func (v *bucketView) refresh(ctx context.Context) {
 func (v *bucketView) samples() []metrics.Sample {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	clock := records.Clock{Now: time.Now(), MaxAge: v.maxAge, Baseline: v.since}
+	clock := records.Clock{Now: time.Now(), MaxAge: v.maxAge, Baseline: v.since, Drills: v.drillPolicy}
 	var out []metrics.Sample
 	for _, model := range v.models {
 		m, ok := v.records[model]

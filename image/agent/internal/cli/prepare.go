@@ -218,7 +218,8 @@ func (d *Deployment) Ready(mode string) error {
 		models = append(models, m.Name)
 	}
 	sort.Strings(models)
-	return records.WriteJSON(filepath.Join(s.StateDir, "deployment.json"), DeploymentFile{Models: models, Mode: mode, MaxAgeSeconds: int(s.MaxAge.Seconds()), SettleSeconds: int(s.Settle.Seconds()), Source: d.Source, TZ: s.TZ})
+	return records.WriteJSON(filepath.Join(s.StateDir, "deployment.json"), DeploymentFile{Models: models, Mode: mode, MaxAgeSeconds: int(s.MaxAge.Seconds()), SettleSeconds: int(s.Settle.Seconds()), Source: d.Source, TZ: s.TZ,
+		DrillMaxAgeSeconds: int(s.Drills.MaxAge.Seconds()), DrillUnhealthy: s.Drills.Unhealthy})
 }
 
 // Volume is the workdir volume's identity and first use (the health clock's baseline),
@@ -237,6 +238,9 @@ type DeploymentFile struct {
 	SettleSeconds int      `json:"settleSeconds"`
 	Source        string   `json:"configSource"`
 	TZ            string   `json:"tz"`
+	// DrillMaxAgeSeconds and DrillUnhealthy: how restore drills count (0: none expected).
+	DrillMaxAgeSeconds int  `json:"drillMaxAgeSeconds,omitempty"`
+	DrillUnhealthy     bool `json:"drillUnhealthy,omitempty"`
 }
 
 func pemProblem(data []byte) string {

@@ -2,6 +2,8 @@
 package cli
 
 import (
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/records"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,14 +17,16 @@ import (
 
 // Settings are the agent's own knobs, from its environment (see the README's image section).
 type Settings struct {
-	Workdir       string
-	GoBackupDir   string
-	StateDir      string
-	ConfigFile    string
-	GoBackupBin   string
-	ShimDir       string
-	TZ            string
-	MaxAge        time.Duration
+	Workdir     string
+	GoBackupDir string
+	StateDir    string
+	ConfigFile  string
+	GoBackupBin string
+	ShimDir     string
+	TZ          string
+	MaxAge      time.Duration
+	// Drills: how restore drills count toward health (DRILL_MAX_AGE_SECONDS, DRILL_UNHEALTHY).
+	Drills        records.DrillPolicy
 	Grace         time.Duration
 	Settle        time.Duration
 	Metrics       string
@@ -140,6 +144,8 @@ func LoadSettings(src env.Source) (Settings, error) {
 	collect(err)
 	s.SkipPreflight, err = flag(src, "SKIP_PREFLIGHT")
 	collect(err)
+	s.Drills, err = drillPolicy(src)
+	collect(err)
 	s.BackupOnStart, err = flag(src, "BACKUP_ON_START")
 	collect(err)
 	if len(problems) > 0 {
@@ -174,4 +180,17 @@ func (s *Settings) ensureShims() error {
 	}
 	s.ShimDir = dir
 	return nil
+}
+
+// drillPolicy reads DRILL_MAX_AGE_SECONDS (0 or unset: no drill is expected) and
+// DRILL_UNHEALTHY (a failed or stale drill makes the model unhealthy, not a warning).
+func drillPolicy(src env.Source) (records.DrillPolicy, error) {
+	var p records.DrillPolicy
+	maxAge, err := seconds(src, "DRILL_MAX_AGE_SECONDS", 0, 0)
+	if err != nil {
+		return p, err
+	}
+	p.MaxAge = maxAge
+	p.Unhealthy, err = flag(src, "DRILL_UNHEALTHY")
+	return p, err
 }

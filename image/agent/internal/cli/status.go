@@ -48,7 +48,8 @@ func Assess(s Settings, now time.Time, health bool) Report {
 	var vol Volume
 	_ = records.ReadJSON(filepath.Join(s.StateDir, "volume.json"), &vol)
 	store := records.Store{Dir: s.StateDir}
-	clock := records.Clock{Now: now, MaxAge: time.Duration(dep.MaxAgeSeconds) * time.Second, Baseline: vol.FirstUsedAt}
+	clock := records.Clock{Now: now, MaxAge: time.Duration(dep.MaxAgeSeconds) * time.Second, Baseline: vol.FirstUsedAt,
+		Drills: records.DrillPolicy{MaxAge: time.Duration(dep.DrillMaxAgeSeconds) * time.Second, Unhealthy: dep.DrillUnhealthy}}
 	report := Report{Healthy: true}
 	var daemon DaemonFile
 	daemonKnown := records.ReadJSON(filepath.Join(s.StateDir, "daemon.json"), &daemon) == nil
@@ -80,6 +81,9 @@ func Assess(s Settings, now time.Time, health bool) Report {
 		}
 		if next, ok := daemon.Next[model]; ok && dep.Mode == "daemon" {
 			report.Lines[len(report.Lines)-1] += fmt.Sprintf("; next run %s", next.UTC().Format(time.RFC3339))
+		}
+		if drill := record.Drills.Describe(); drill != "" {
+			report.Lines = append(report.Lines, fmt.Sprintf("model '%s': %s", model, drill))
 		}
 	}
 	if !ready {

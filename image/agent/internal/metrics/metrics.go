@@ -31,7 +31,24 @@ var (
 	archiveSize = prometheus.NewDesc("sqlserver_backup_last_archive_size_bytes", "Size of the model's last verified archive.", []string{"model"}, nil)
 	runs        = prometheus.NewDesc("sqlserver_backup_runs_total", "Runs of the model by outcome, since the workdir volume was created (skipped: a tick found a run in progress).", []string{"model", "outcome"}, nil)
 	healthy     = prometheus.NewDesc("sqlserver_backup_healthy", "1 when the model is healthy as the health check sees it, else 0.", []string{"model"}, nil)
+	intact      = prometheus.NewDesc("sqlserver_backup_newest_backup_intact", "0 when the last check of the model's newest verified archive found it changed or gone since it was verified, else 1.", []string{"model"}, nil)
+
+	drillSuccess  = prometheus.NewDesc("sqlserver_backup_last_drill_success_timestamp_seconds", "When the model's last successful restore drill finished (Unix time).", []string{"model"}, nil)
+	drillOutcome  = prometheus.NewDesc("sqlserver_backup_last_drill_outcome", "1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.", []string{"model", "outcome"}, nil)
+	drillDuration = prometheus.NewDesc("sqlserver_backup_last_drill_duration_seconds", "How long the model's last finished restore drill took.", []string{"model"}, nil)
+	drillRPO      = prometheus.NewDesc("sqlserver_backup_last_drill_recovery_point_age_seconds", "Age of the archive the last successful restore drill restored, when it started: the recovery point it proved.", []string{"model"}, nil)
 )
+
+// Names are every metric the agent serves, for the shipped alert rules' test.
+var Names = []string{
+	"sqlserver_backup_last_success_timestamp_seconds", "sqlserver_backup_last_run_timestamp_seconds", "sqlserver_backup_last_outcome",
+	"sqlserver_backup_last_duration_seconds", "sqlserver_backup_last_archive_size_bytes", "sqlserver_backup_runs_total", "sqlserver_backup_healthy",
+	"sqlserver_backup_newest_backup_intact", "sqlserver_backup_last_drill_success_timestamp_seconds", "sqlserver_backup_last_drill_outcome",
+	"sqlserver_backup_last_drill_duration_seconds", "sqlserver_backup_last_drill_recovery_point_age_seconds",
+}
+
+// descriptions are every metric's description, in Names' order.
+var descriptions = []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, healthy, intact, drillSuccess, drillOutcome, drillDuration, drillRPO}
 
 // Collector reads samples at each scrape.
 type Collector struct {
@@ -40,7 +57,7 @@ type Collector struct {
 
 // Describe implements prometheus.Collector.
 func (c Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, healthy} {
+	for _, d := range descriptions {
 		ch <- d
 	}
 }
@@ -83,6 +100,35 @@ func (c Collector) Collect(ch chan<- prometheus.Metric) {
 			h = 1
 		}
 		gauge(healthy, h)
+		ok := 1.0
+		if a := s.Record.Audit; a != nil && a.Problem != "" {
+			ok = 0
+		}
+		gauge(intact, ok)
+		collectDrills(s.Record.Drills, gauge)
+	}
+}
+
+// collectDrills adds the drill metrics of a model that has drills on record.
+func collectDrills(h *records.Drills, gauge func(*prometheus.Desc, float64, ...string)) {
+	if h == nil || h.Last == nil {
+		return
+	}
+	if ok := h.LastSuccess; ok != nil && ok.FinishedAt != nil {
+		gauge(drillSuccess, unix(*ok.FinishedAt))
+		if age, known := ok.RecoveryPointAge(); known {
+			gauge(drillRPO, age.Seconds())
+		}
+	}
+	if h.Last.FinishedAt != nil {
+		gauge(drillDuration, h.Last.Duration)
+	}
+	for _, outcome := range []records.Outcome{records.Succeeded, records.Failed, records.DrillSkipped, records.Running} {
+		v := 0.0
+		if h.Last.Outcome == outcome {
+			v = 1
+		}
+		gauge(drillOutcome, v, string(outcome))
 	}
 }
 

@@ -41,3 +41,60 @@ sqlserver_backup_healthy{model="orders"} 0
 		t.Fatal(err)
 	}
 }
+
+func TestDrillMetricsReportTheLastDrillAndTheRecoveryPointItProved(t *testing.T) {
+	taken := time.Unix(1763863200, 0)
+	started := taken.Add(4 * time.Hour)
+	finished := started.Add(90 * time.Second)
+	ok := records.Drill{Outcome: records.Succeeded, StartedAt: started, FinishedAt: &finished, Duration: 90, ArchiveTakenAt: &taken}
+	failed := records.Drill{Outcome: records.Failed, StartedAt: finished, FinishedAt: &finished, Duration: 12, Cause: "DBCC CHECKDB found errors"}
+	c := Collector{Samples: func() []Sample {
+		return []Sample{{Record: records.Model{Model: "orders", Counts: map[string]int{}, Drills: &records.Drills{Last: &failed, LastSuccess: &ok},
+			Audit: &records.Audit{Problem: "the archive is gone"}}}}
+	}}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(c)
+	want := `
+# HELP sqlserver_backup_last_drill_success_timestamp_seconds When the model's last successful restore drill finished (Unix time).
+# TYPE sqlserver_backup_last_drill_success_timestamp_seconds gauge
+sqlserver_backup_last_drill_success_timestamp_seconds{model="orders"} 1.76387769e+09
+# HELP sqlserver_backup_last_drill_outcome 1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.
+# TYPE sqlserver_backup_last_drill_outcome gauge
+sqlserver_backup_last_drill_outcome{model="orders",outcome="failed"} 1
+sqlserver_backup_last_drill_outcome{model="orders",outcome="running"} 0
+sqlserver_backup_last_drill_outcome{model="orders",outcome="skipped"} 0
+sqlserver_backup_last_drill_outcome{model="orders",outcome="succeeded"} 0
+# HELP sqlserver_backup_last_drill_duration_seconds How long the model's last finished restore drill took.
+# TYPE sqlserver_backup_last_drill_duration_seconds gauge
+sqlserver_backup_last_drill_duration_seconds{model="orders"} 12
+# HELP sqlserver_backup_last_drill_recovery_point_age_seconds Age of the archive the last successful restore drill restored, when it started: the recovery point it proved.
+# TYPE sqlserver_backup_last_drill_recovery_point_age_seconds gauge
+sqlserver_backup_last_drill_recovery_point_age_seconds{model="orders"} 14400
+# HELP sqlserver_backup_newest_backup_intact 0 when the last check of the model's newest verified archive found it changed or gone since it was verified, else 1.
+# TYPE sqlserver_backup_newest_backup_intact gauge
+sqlserver_backup_newest_backup_intact{model="orders"} 0
+`
+	names := []string{"sqlserver_backup_last_drill_success_timestamp_seconds", "sqlserver_backup_last_drill_outcome", "sqlserver_backup_last_drill_duration_seconds",
+		"sqlserver_backup_last_drill_recovery_point_age_seconds", "sqlserver_backup_newest_backup_intact"}
+	if err := testutil.GatherAndCompare(registry, strings.NewReader(want), names...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNamesListsEveryMetricTheAgentDescribes(t *testing.T) {
+	ch := make(chan *prometheus.Desc, 64)
+	Collector{}.Describe(ch)
+	close(ch)
+	var described []string
+	for d := range ch {
+		described = append(described, d.String())
+	}
+	if len(described) != len(Names) {
+		t.Fatalf("%d metrics described, %d named", len(described), len(Names))
+	}
+	for i, name := range Names {
+		if !strings.Contains(described[i], `fqName: "`+name+`"`) {
+			t.Fatalf("Names[%d] is %s, the description is %s", i, name, described[i])
+		}
+	}
+}

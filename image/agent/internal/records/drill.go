@@ -1,6 +1,9 @@
 package records
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // DrillSkipped is a drill that found nothing to restore (no verified archive yet).
 const DrillSkipped Outcome = "skipped"
@@ -74,4 +77,48 @@ func (h *Drills) Add(d Drill) {
 	if d.Outcome == Succeeded {
 		h.LastSuccess = &d
 	}
+}
+
+// DrillPolicy says how drills count toward health.
+type DrillPolicy struct {
+	// MaxAge: a model whose last successful drill is older (or that never had one for
+	// this long) has a stale drill. 0: drills are not expected.
+	MaxAge time.Duration
+	// Unhealthy: a failed or stale drill makes the model unhealthy, not only a warning.
+	Unhealthy bool
+}
+
+// DrillProblem is what is wrong with a model's drills at now ("" when nothing is).
+func DrillProblem(h *Drills, policy DrillPolicy, now, baseline time.Time) string {
+	if h != nil && h.Last != nil && h.Last.Outcome == Failed {
+		return fmt.Sprintf("the last restore drill (started %s) failed: %s", stamp(h.Last.StartedAt), h.Last.Cause)
+	}
+	if policy.MaxAge <= 0 {
+		return ""
+	}
+	if h != nil && h.LastSuccess != nil && h.LastSuccess.FinishedAt != nil {
+		if age := now.Sub(*h.LastSuccess.FinishedAt); age > policy.MaxAge {
+			return fmt.Sprintf("no successful restore drill for %s (limit %s); the last one finished %s", human(age), human(policy.MaxAge), stamp(*h.LastSuccess.FinishedAt))
+		}
+		return ""
+	}
+	if age := now.Sub(baseline); age > policy.MaxAge {
+		return fmt.Sprintf("no successful restore drill for %s (limit %s) since the workdir volume was first used", human(age), human(policy.MaxAge))
+	}
+	return ""
+}
+
+// Describe summarizes the last drill for status.
+func (h *Drills) Describe() string {
+	if h == nil || h.Last == nil {
+		return ""
+	}
+	d := h.Last
+	text := fmt.Sprintf("last restore drill %s (started %s)", d.Outcome, stamp(d.StartedAt))
+	if d.Outcome == Succeeded && d.ArchiveTakenAt != nil {
+		text += fmt.Sprintf(": %s, taken %s, restored and checked", d.Archive, stamp(*d.ArchiveTakenAt))
+	} else if d.Cause != "" {
+		text += ": " + d.Cause
+	}
+	return text
 }

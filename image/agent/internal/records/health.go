@@ -14,6 +14,8 @@ type Verdict struct {
 	Outcome  Outcome
 	Text     string
 	Warnings []string
+	// DrillProblem: a failed or stale restore drill ("" when none).
+	DrillProblem string
 }
 
 // Clock says what health is measured against.
@@ -23,6 +25,8 @@ type Clock struct {
 	MaxAge time.Duration
 	// Baseline: when the volume was first used, the age of a model that never succeeded.
 	Baseline time.Time
+	// Drills: how restore drills count (zero: a failed drill is a warning, none is expected).
+	Drills DrillPolicy
 }
 
 // Evaluate decides a model's health from its record. runInProgress says whether a
@@ -97,6 +101,15 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 	}
 	if last != nil {
 		v.Warnings = append(v.Warnings, last.Warnings...)
+	}
+	if problem := DrillProblem(m.Drills, clock.Drills, clock.Now, clock.Baseline); problem != "" {
+		v.DrillProblem = problem
+		if clock.Drills.Unhealthy && v.Healthy {
+			v.Healthy = false
+			v.Text = fmt.Sprintf("unhealthy: %s: %s", prefix, problem)
+		} else {
+			v.Warnings = append(v.Warnings, fmt.Sprintf("%s: %s", prefix, problem))
+		}
 	}
 	return v
 }

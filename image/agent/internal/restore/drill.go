@@ -36,6 +36,10 @@ type DrillRequest struct {
 	SourceDatabase string
 	Checks         map[string]bool
 	Timeout        time.Duration
+	// LeaseTTL: how long a killed drill blocks the next (its lease's life without renewal).
+	LeaseTTL time.Duration
+	// template names the database ({database}, {timestamp}); ForTarget renders it.
+	template string
 }
 
 // SQL is what a drill asks of the server it restores into (sqlserver.Client).
@@ -150,7 +154,7 @@ func (r *Restorer) Drill(ctx context.Context, req DrillRequest, connect Connect)
 		return d.record
 	}
 	held, err := lease.Acquire(ctx, r.Bucket, lease.Holder{Host: r.Host, PID: os.Getpid(), Trigger: "drill", RunID: req.ID, Owner: r.Location.Owner},
-		lease.Options{Folder: r.drillLeaseFolder(), Caps: caps, TTL: 3 * time.Minute, Settle: 5 * time.Second})
+		lease.Options{Folder: r.drillLeaseFolder(), Caps: caps, TTL: req.LeaseTTL, Settle: 5 * time.Second})
 	var busy *lease.HeldError
 	if errors.As(err, &busy) {
 		d.record.Outcome = records.DrillSkipped
@@ -188,7 +192,11 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 		d.finish()
 		return
 	}
-	entry, ok := folder.NewestVerified()
+	// The newest backup: the newest archive a run verified (it has a manifest). One that
+	// no longer matches its manifest is what a drill exists to find: it fails, naming
+	// it, rather than quietly drilling an older one. Archives of failed runs (no
+	// manifest) were never backups.
+	entry, ok := newestBackup(folder)
 	if !ok {
 		d.record.Outcome = records.DrillSkipped
 		d.record.Cause = fmt.Sprintf("no verified backup under %s yet: nothing to drill", r.where(folder.Prefix))
@@ -197,6 +205,11 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 	}
 	taken := entry.Time.UTC()
 	d.record.Archive, d.record.ArchiveTakenAt = entry.Key, &taken
+	if !entry.Verified {
+		d.fail("the newest backup %s is no longer intact: %s", entry.Key, entry.Problem)
+		d.finish()
+		return
+	}
 	if problem := r.foreign(entry, Request{}); problem != "" {
 		d.fail("%s", problem)
 		d.finish()
@@ -294,6 +307,16 @@ func (d *drill) restoreAndCheck(ctx context.Context, sql SQL, entry catalog.Entr
 		}
 	}
 	d.record.Outcome = records.Succeeded
+}
+
+// newestBackup is the newest archive with a readable manifest, intact or not.
+func newestBackup(folder catalog.Folder) (catalog.Entry, bool) {
+	for i := len(folder.Archives) - 1; i >= 0; i-- {
+		if folder.Archives[i].Vouch != nil {
+			return folder.Archives[i], true
+		}
+	}
+	return catalog.Entry{}, false
 }
 
 // checkTotals compares the restored tables and rows with what the bacpac recorded.

@@ -27,18 +27,62 @@ func DrillDatabaseName(template, source string, at time.Time) string {
 	return strings.NewReplacer("{database}", source, "{timestamp}", at.UTC().Format(drillTimestamp)).Replace(template)
 }
 
-// LoadDrillRequest reads a drill from the environment: DRILL_SERVER_HOST, _PORT,
-// _USERNAME, _PASSWORD (or _FILE), DRILL_TRUST_CERT, DRILL_SOURCE_DATABASE,
-// DRILL_DATABASE_TEMPLATE, DRILL_CHECKS, DRILL_TIMEOUT_SECONDS and DRILL_ID. Every
-// problem is named at once.
-func LoadDrillRequest(src env.Source, now time.Time) (DrillRequest, error) {
+// DrillTarget is one database a drill run drills: its backups' name (the folder) and
+// the name of the database they were exported from.
+type DrillTarget struct {
+	Backup string
+	Source string
+}
+
+// LoadDrillRequests reads a drill run from the environment: DRILL_TARGETS (backup
+// name=source database, comma-separated; drilled one after the other),
+// DRILL_SERVER_HOST, _PORT, _USERNAME, _PASSWORD (or _FILE), DRILL_TRUST_CERT,
+// DRILL_DATABASE_TEMPLATE, DRILL_CHECKS, DRILL_TIMEOUT_SECONDS (each drill's) and
+// DRILL_ID. Every problem is named at once.
+func LoadDrillRequests(src env.Source, now time.Time) ([]DrillTarget, DrillRequest, error) {
 	var p Problems
+	var targets []DrillTarget
+	spec := get(src, &p, "DRILL_TARGETS")
+	for _, item := range strings.Split(spec, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		name, source, ok := strings.Cut(item, "=")
+		if !ok || !backupName.MatchString(name) || source == "" {
+			p.add("DRILL_TARGETS %q: %q must be <backup name>=<source database>", spec, item)
+			continue
+		}
+		targets = append(targets, DrillTarget{Backup: name, Source: source})
+	}
+	if len(targets) == 0 && spec == "" {
+		p.add("DRILL_TARGETS is required: <backup name>=<source database>, comma-separated")
+	}
+	r, err := loadDrillRequest(src, &p, now)
+	for _, t := range targets {
+		r.SourceDatabase = t.Source
+		if name := r.ForTarget(t, now).Database; err == nil && !drillDatabaseName.MatchString(name) {
+			p.add("DRILL_DATABASE_TEMPLATE gives %q for %s, not a database name SQL Server takes unquoted (a letter or _, then letters, digits, _ @ # $ -, at most 128)", name, t.Backup)
+		}
+	}
+	if len(p) > 0 {
+		return targets, r, p
+	}
+	return targets, r, nil
+}
+
+// ForTarget is the request for one target: its source, and its database's name.
+func (r DrillRequest) ForTarget(t DrillTarget, now time.Time) DrillRequest {
+	r.SourceDatabase = t.Source
+	r.Database = DrillDatabaseName(r.template, t.Source, now)
+	return r
+}
+
+func loadDrillRequest(src env.Source, p *Problems, now time.Time) (DrillRequest, error) {
 	r := DrillRequest{
-		ID: get(src, &p, "DRILL_ID"),
-		Server: sqlserver.Server{Host: get(src, &p, "DRILL_SERVER_HOST"), User: get(src, &p, "DRILL_SERVER_USERNAME"),
-			Password: get(src, &p, "DRILL_SERVER_PASSWORD")},
-		SourceDatabase: get(src, &p, "DRILL_SOURCE_DATABASE"),
-		Checks:         map[string]bool{},
+		ID: get(src, p, "DRILL_ID"),
+		Server: sqlserver.Server{Host: get(src, p, "DRILL_SERVER_HOST"), User: get(src, p, "DRILL_SERVER_USERNAME"),
+			Password: get(src, p, "DRILL_SERVER_PASSWORD")},
+		Checks: map[string]bool{},
 	}
 	if r.ID == "" {
 		r.ID = now.UTC().Format(drillTimestamp)
@@ -46,7 +90,7 @@ func LoadDrillRequest(src env.Source, now time.Time) (DrillRequest, error) {
 	if r.Server.User == "" {
 		r.Server.User = "sa"
 	}
-	port := get(src, &p, "DRILL_SERVER_PORT")
+	port := get(src, p, "DRILL_SERVER_PORT")
 	if port == "" {
 		port = "1433"
 	}
@@ -54,30 +98,27 @@ func LoadDrillRequest(src env.Source, now time.Time) (DrillRequest, error) {
 	if r.Server.Port, err = strconv.Atoi(port); err != nil || r.Server.Port < 1 || r.Server.Port > 65535 {
 		p.add("DRILL_SERVER_PORT must be a port number from 1 to 65535")
 	}
-	switch v := strings.ToLower(get(src, &p, "DRILL_TRUST_CERT")); v {
+	switch v := strings.ToLower(get(src, p, "DRILL_TRUST_CERT")); v {
 	case "", "0", "false":
 	case "1", "true":
 		r.Server.TrustCert = true
 	default:
 		p.add("DRILL_TRUST_CERT must be true or false")
 	}
-	for name, value := range map[string]string{"DRILL_SERVER_HOST": r.Server.Host, "DRILL_SERVER_PASSWORD": r.Server.Password, "DRILL_SOURCE_DATABASE": r.SourceDatabase} {
+	for name, value := range map[string]string{"DRILL_SERVER_HOST": r.Server.Host, "DRILL_SERVER_PASSWORD": r.Server.Password} {
 		if value == "" {
 			p.add("%s is required (secrets may be given as <NAME>_FILE)", name)
 		}
 	}
-	template := get(src, &p, "DRILL_DATABASE_TEMPLATE")
-	if template == "" {
-		template = DefaultDrillTemplate
+	r.template = get(src, p, "DRILL_DATABASE_TEMPLATE")
+	if r.template == "" {
+		r.template = DefaultDrillTemplate
 	}
-	if !strings.Contains(template, "{timestamp}") {
-		p.add("DRILL_DATABASE_TEMPLATE %q must contain {timestamp}: every drill restores into a database of its own", template)
+	if !strings.Contains(r.template, "{timestamp}") {
+		p.add("DRILL_DATABASE_TEMPLATE %q must contain {timestamp}: every drill restores into a database of its own", r.template)
+		return r, *p
 	}
-	r.Database = DrillDatabaseName(template, r.SourceDatabase, now)
-	if r.SourceDatabase != "" && !drillDatabaseName.MatchString(r.Database) {
-		p.add("DRILL_DATABASE_TEMPLATE %q gives %q, not a database name SQL Server takes unquoted (a letter or _, then letters, digits, _ @ # $ -, at most 128)", template, r.Database)
-	}
-	checks := get(src, &p, "DRILL_CHECKS")
+	checks := get(src, p, "DRILL_CHECKS")
 	if checks == "" {
 		checks = strings.Join(DrillChecks, ",")
 	}
@@ -90,15 +131,20 @@ func LoadDrillRequest(src env.Source, now time.Time) (DrillRequest, error) {
 			p.add("DRILL_CHECKS %q: %q is not a check (%s, or none)", checks, c, strings.Join(DrillChecks, ", "))
 		}
 	}
-	if t := get(src, &p, "DRILL_TIMEOUT_SECONDS"); t != "" {
+	if t := get(src, p, "DRILL_TIMEOUT_SECONDS"); t != "" {
 		n, err := strconv.Atoi(t)
-		if err != nil || n < 60 {
-			p.add("DRILL_TIMEOUT_SECONDS must be a whole number of seconds, at least 60")
+		if err != nil || n < 1 {
+			p.add("DRILL_TIMEOUT_SECONDS must be a whole number of seconds")
 		}
 		r.Timeout = time.Duration(n) * time.Second
 	}
-	if len(p) > 0 {
-		return r, p
+	r.LeaseTTL = 5 * time.Minute
+	if t := get(src, p, "LEASE_SECONDS"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 30 {
+			p.add("LEASE_SECONDS must be a whole number of seconds, at least 30")
+		}
+		r.LeaseTTL = time.Duration(n) * time.Second
 	}
 	return r, nil
 }
