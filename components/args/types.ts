@@ -509,9 +509,6 @@ export interface RestoreArgs {
     timeoutSeconds?: number;
 }
 
-/** The checks a restore drill runs on the restored database (the import itself always counts). */
-export type DrillCheck = "checkdb" | "totals";
-
 /** The SQL Server a restore drill restores into: the source server or a scratch one. */
 export interface DrillServerArgs {
     /** Host name or IP, as the drill's container or pod reaches it. */
@@ -548,7 +545,7 @@ export interface DrillArgs {
      * Checks after the import: `checkdb` (DBCC CHECKDB reports no error) and `totals` (the
      * tables and rows equal what the bacpac recorded at export). Default both; `[]`: the import only.
      */
-    checks?: DrillCheck[];
+    checks?: string[];
     /** Seconds one database's drill may take (download, import, checks) before it fails. Default 7200. */
     timeoutSeconds?: number;
     /**

@@ -3,7 +3,7 @@
  * the files they read. The targets run them (the Docker daemon beside the backups, a
  * CronJob on Kubernetes); the agent's `drill` does the work.
  */
-import { DrillArgs, DrillCheck } from "../args/types";
+import { DrillArgs } from "../args/types";
 import { BackupSettings } from "../args/settings";
 import { maxBackupAgeSeconds } from "../args/scheduleMath";
 import { DEFAULTS, ENV } from "./defaults";
@@ -12,8 +12,11 @@ import { storageLocation } from "./job";
 /** The default name of a drill's database (`{timestamp}`: the drill's start, UTC). */
 export const DEFAULT_DRILL_TEMPLATE = "{database}_drill_{timestamp}";
 
-/** The checks a drill runs by default. */
-export const DEFAULT_DRILL_CHECKS: readonly DrillCheck[] = ["checkdb", "totals"];
+/** The checks a drill can run after the import (the agent's restore.CheckDBCC and CheckTotals). */
+export const DRILL_CHECKS = ["checkdb", "totals"] as const;
+
+/** The checks a drill runs by default: all of them. */
+export const DEFAULT_DRILL_CHECKS: readonly string[] = DRILL_CHECKS;
 
 /** Seconds one database's drill may take by default. */
 export const DEFAULT_DRILL_TIMEOUT_SECONDS = 7200;
@@ -34,7 +37,7 @@ export interface DrillSettings {
     /** The databases drilled (their names), in the order given. */
     databases: string[];
     template: string;
-    checks: DrillCheck[];
+    checks: string[];
     timeoutSeconds: number;
     /** Seconds without a successful drill before it is stale. */
     maxAgeSeconds: number;
