@@ -193,6 +193,20 @@ describe("restore drills on a real MinIO (SQL Server and sqlpackage TEST DOUBLES
         assert.deepStrictEqual(drillDatabases(), []);
     });
 
+    it("the daemon runs drills on DRILL_SCHEDULE beside the backups, and status shows the outcome", async () => {
+        const daemon = h.start(["daemon"], { ...drill(), DRILL_SCHEDULE: "@every 5s", SQLSERVER_DOUBLE_STATE: sql.state, EXPECT_PASSWORD: DRILL_PASSWORD, HEALTH_SETTLE_SECONDS: "0" });
+        try {
+            await waitFor("a scheduled drill", () => /orders: drill \S+ succeeded/.test(daemon.output()), 60000);
+            assert.match(daemon.output(), /restore drills: next /);
+            const status = await h.run(["status"]);
+            assert.match(status.stdout, /model 'orders': last restore drill succeeded/);
+        } finally {
+            daemon.child.kill("SIGTERM");
+            await daemon.exited;
+        }
+        assert.deepStrictEqual(drillDatabases(), []);
+    });
+
     it("a killed drill's database is dropped by the next drill once the lease expires (its name was recorded first)", async function () {
         this.timeout(240000);
         const importsBefore = h.sqlpackageCalls().filter((argv) => argv[0] === "/Action:Import").length;

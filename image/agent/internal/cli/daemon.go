@@ -46,10 +46,23 @@ func daemon(d *Deployment, log *logx.Logger) int {
 	for _, m := range d.Config.Models {
 		jobs = append(jobs, schedule.Job{Model: m.Name, Spec: d.Specs[m.Name]})
 	}
+	if d.Drills != nil {
+		jobs = append(jobs, schedule.Job{Model: drillJob, Spec: *d.Drills})
+	}
 	scheduler := &schedule.Scheduler{
 		Jobs: jobs, Location: d.Location,
-		Tick: func(ctx context.Context, model string, at time.Time) { runner.Run(ctx, model, "schedule", false) },
+		Tick: func(ctx context.Context, model string, at time.Time) {
+			if model == drillJob {
+				runDrills(ctx, log)
+				return
+			}
+			runner.Run(ctx, model, "schedule", false)
+		},
 		OnNext: func(model string, next time.Time) {
+			if model == drillJob {
+				log.Info("restore drills: next %s (%s)", next.Format(time.RFC3339), d.Drills.Text)
+				return
+			}
 			mu.Lock()
 			heartbeat.Next[model] = next
 			mu.Unlock()

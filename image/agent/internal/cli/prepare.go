@@ -37,6 +37,8 @@ type Deployment struct {
 	CABundle string
 	Records  records.Store
 	Specs    map[string]schedule.Spec
+	// Drills: when the daemon runs restore drills (DRILL_SCHEDULE); nil: it does not.
+	Drills *schedule.Spec
 
 	// VolumeID: the workdir volume's id (set by Ready).
 	VolumeID string
@@ -153,6 +155,11 @@ func Prepare(src env.Source, environ []string, daemon bool) (*Deployment, error)
 				continue
 			}
 			d.Specs[m.Name] = spec
+		}
+		if spec, ok, err := drillSchedule(src); err != nil {
+			problems = append(problems, err.Error())
+		} else if ok {
+			d.Drills = &spec
 		}
 	}
 	caPEM, _, err := env.Get(src, "MINIO_CA_CERT")
