@@ -3,7 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupSettings } from "./args/settings";
-import { SqlServerBackupArgs } from "./args/types";
+import { DrillArgs, SqlServerBackupArgs } from "./args/types";
 import { dstEffects } from "./args/scheduleMath";
 import {
     argumentProblems,
@@ -17,6 +17,7 @@ import {
 import { backupImage } from "./image/build";
 import { PACKAGE_VERSION } from "./packageInfo";
 import { AGENT, ENV } from "./plan/defaults";
+import { drillServerDefaults, drillSettings } from "./plan/drill";
 import { renderGoBackupConfig } from "./plan/gobackupConfig";
 import { passwordVariable } from "./plan/naming";
 import { OperatorCommands } from "./plan/operatorCommands";
@@ -113,6 +114,8 @@ export class SqlServerBackup extends pulumi.ComponentResource {
     public readonly firstBackup: pulumi.Output<string | undefined>;
     /** Outcome of the `restore` arg's run: "succeeded", "failed: ..." or "already-ran: ..." (undefined without one). */
     public readonly restoreStatus: pulumi.Output<string | undefined>;
+    /** When restore drills run and which databases (undefined without the `drill` arg). */
+    public readonly drillSchedule: pulumi.Output<string | undefined>;
     /** Validated settings everything here is rendered from (no secret values). */
     public readonly settings: pulumi.Output<BackupSettings>;
 
@@ -202,8 +205,11 @@ export class SqlServerBackup extends pulumi.ComponentResource {
                 }),
             ),
         );
+        const drill = args.drill && args.target ? this.drillInputs(args.drill, settings, validated["drill.server.password"]) : undefined;
+        this.drillSchedule = drill ? drill.settings.apply((d) => `${d.schedule} (${d.databases.join(", ")}; stale after ${d.maxAgeSeconds} s)`) : pulumi.output(undefined);
         const inputs: TargetInputs | undefined = built && {
             name,
+            drill,
             databases: args.databases.map((db) => db.name),
             image: built.ref,
             settings,
@@ -252,6 +258,7 @@ export class SqlServerBackup extends pulumi.ComponentResource {
             commands: this.commands,
             firstBackup: this.firstBackup,
             restoreStatus: this.restoreStatus,
+            drillSchedule: this.drillSchedule,
         });
     }
 
@@ -291,6 +298,15 @@ export class SqlServerBackup extends pulumi.ComponentResource {
         args.databases.forEach((db, i) => (values[passwordVariable(db.name)] = validated[`databases[${i}].password`]));
         if (caCertificate) values[ENV.caCertificate] = caCertificate;
         return pulumi.secret(pulumi.output(values) as pulumi.Output<Record<string, string>>);
+    }
+
+    /** The drills' settings (defaults applied) and the drill server's password as a file. */
+    private drillInputs(drill: DrillArgs, settings: pulumi.Output<BackupSettings>, password: pulumi.Output<string>): NonNullable<TargetInputs["drill"]> {
+        const server = pulumi.output({ host: drill.server.host, port: drill.server.port, username: drill.server.username, trustServerCertificate: drill.server.trustServerCertificate });
+        return {
+            settings: pulumi.all([settings, server]).apply(([s, resolved]) => drillSettings(s, { ...drill, server: drillServerDefaults(resolved) })),
+            files: pulumi.secret(password.apply((value): Record<string, string> => ({ [ENV.drillServerPassword]: value }))),
+        };
     }
 
     /** The restore target with defaults applied, refused when it is the database the backups come from. */

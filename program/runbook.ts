@@ -17,12 +17,13 @@ export interface EmbeddedRunbook {
  */
 export function runbook(commands: OperatorCommands | undefined, embedded?: EmbeddedRunbook): string | undefined {
     if (!commands) return undefined;
-    const lines: Record<keyof OperatorCommands, [string, string]> = {
+    const lines: Partial<Record<keyof OperatorCommands, [string, string]>> = {
         backupNow: ["Back up now", commands.backupNow],
         logs: ["Follow the logs", commands.logs],
         status: ["Health and the last outcome", commands.status],
         list: ["List the backups", commands.list],
         restore: ["Restore one (fill in the <...>; a new RESTORE_ID for each restore: the same line again does nothing)", commands.restore],
+        ...(commands.drillNow ? { drillNow: ["Run the restore drills now (the outcome is in status)", commands.drillNow] as [string, string] } : {}),
     };
     if (embedded) {
         lines.restore = [
@@ -33,5 +34,10 @@ export function runbook(commands: OperatorCommands | undefined, embedded?: Embed
                 .replace("<sql-host>", embedded.sqlHost),
         ];
     }
-    return Object.values(lines).map(([title, command]) => `${title}:\n  ${command}`).join("\n\n") + "\n";
+    return (
+        Object.values(lines)
+            .filter((line): line is [string, string] => line !== undefined)
+            .map(([title, command]) => `${title}:\n  ${command}`)
+            .join("\n\n") + "\n"
+    );
 }

@@ -68,6 +68,7 @@ export function argumentProblems(args: SqlServerBackupArgs): Problem[] {
     checkImage(list, args);
     checkTarget(list, args);
     if (args.restore !== undefined) checkRestore(list, args);
+    if (args.drill !== undefined) checkDrill(list, args);
     list.check("localCopies", args.localCopies, range(0, 1000));
     if (args.webUi?.enabled) {
         list.add("webUi.enabled", "was removed: GoBackup's web UI ran only under `gobackup run`, which the backup agent replaced (and its API was effectively unauthenticated). Use target.docker.metrics for monitoring, and `status` or `list` for backups.");
@@ -318,6 +319,47 @@ function checkRestore(list: ProblemList, args: SqlServerBackupArgs): void {
         );
         if (same) list.add("restore.target.database", restoreOverSourceMessage(String(known(target.database))));
     }
+}
+
+/** The checks a drill can run (the agent's DRILL_CHECKS). */
+const DRILL_CHECK_NAMES = ["checkdb", "totals"];
+
+/** A drill database's name as SQL Server takes it unquoted, and as the agent checks it. */
+const DRILL_DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_@#$-]{0,127}$/;
+
+function checkDrill(list: ProblemList, args: SqlServerBackupArgs): void {
+    const drill = args.drill!;
+    if (args.target === undefined) list.add("drill", "needs a target (docker or kubernetes) to run on.");
+    list.check("drill.schedule", drill.schedule, cronProblem);
+    const names = Array.isArray(args.databases) ? args.databases.map((db) => db.name) : [];
+    const drilled = drill.databases ?? names;
+    if (drill.databases !== undefined && drill.databases.length === 0) list.add("drill.databases", "is empty: leave it out to drill every database, or name at least one.");
+    for (const unknownName of drilled.filter((n) => !names.includes(n))) {
+        list.add("drill.databases", `"${unknownName}" is not one of the databases (${names.join(", ")}).`);
+    }
+    if (new Set(drilled).size !== drilled.length) list.add("drill.databases", "names a database twice.");
+    const template = drill.databaseNameTemplate ?? "{database}_drill_{timestamp}";
+    if (!template.includes("{timestamp}")) {
+        list.add("drill.databaseNameTemplate", `"${template}" must contain {timestamp}: every drill restores into a new database of its own, never an existing one.`);
+    } else {
+        for (const db of args.databases ?? []) {
+            const source = known(db.database);
+            if (!drilled.includes(db.name) || source === undefined || !isKnown(source)) continue;
+            const example = template.replace("{database}", String(source)).replace("{timestamp}", "20261206T060000Z");
+            if (!DRILL_DATABASE_NAME.test(example)) {
+                list.add("drill.databaseNameTemplate", `gives "${example}" for ${db.name}: a drill database's name must start with a letter or _ and hold only letters, digits, _ @ # $ - (at most 128).`);
+            }
+        }
+    }
+    for (const check of drill.checks ?? []) {
+        if (!DRILL_CHECK_NAMES.includes(check)) list.add("drill.checks", `"${check}" is not a check: use ${DRILL_CHECK_NAMES.join(", ")} (or [] for the import only).`);
+    }
+    list.check("drill.timeoutSeconds", drill.timeoutSeconds, range(60, 7 * 86400));
+    list.check("drill.maxAgeSeconds", drill.maxAgeSeconds, range(3600, 366 * 86400));
+    const server = drill.server;
+    list.input("drill.server.host", server.host, rules.hostProblem);
+    list.input("drill.server.username", server.username, rules.usernameProblem);
+    list.input("drill.server.port", server.port, rules.portProblem);
 }
 
 type Endpoint = { host: string | Unknown | undefined; port: number | Unknown | undefined; database: string | Unknown | undefined };

@@ -80,9 +80,13 @@ export function drillHealthEnvironment(drill: DrillSettings | undefined): Record
 
 /** Non-secret environment of the agent's `drill`; the credentials come as files (drillFiles). */
 export function drillEnvironment(settings: BackupSettings, drill: DrillSettings): Record<string, string> {
+    return { ...storageLocation(settings), ...drillOwnEnvironment(settings, drill), TZ: settings.schedule.timeZone };
+}
+
+/** The drill's own variables, for a container that already has the storage's (the Docker daemon's). */
+export function drillOwnEnvironment(settings: BackupSettings, drill: DrillSettings): Record<string, string> {
     const byName = new Map(settings.databases.map((db) => [db.name, db.database]));
     return {
-        ...storageLocation(settings),
         DRILL_TARGETS: drill.databases.map((name) => `${name}=${byName.get(name) ?? name}`).join(","),
         DRILL_SERVER_HOST: drill.server.host,
         DRILL_SERVER_PORT: String(drill.server.port),
@@ -93,7 +97,6 @@ export function drillEnvironment(settings: BackupSettings, drill: DrillSettings)
         DRILL_TIMEOUT_SECONDS: String(drill.timeoutSeconds),
         DRILL_SCHEDULE: drill.schedule,
         ...drillHealthEnvironment(drill),
-        TZ: settings.schedule.timeZone,
     };
 }
 

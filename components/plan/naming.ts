@@ -91,6 +91,10 @@ export interface KubernetesNames {
     restoreServiceAccount: string;
     /** Deployment, Service, service account and Role of the monitor. */
     monitor: string;
+    /** The restore drills' CronJob. */
+    drillCronJob: string;
+    /** Secret holding the drill server's password (a file). */
+    drillCredentials: string;
 }
 
 /**
@@ -111,5 +115,7 @@ export function kubernetesNames(componentName: string): KubernetesNames {
         cronJobOf: (database) => boundedName(`${componentName}-${/^[a-z0-9-]+$/.test(database) ? database : `${slug(database)}-${nameHash(database)}`}`, "backup", CRONJOB_NAME_MAX),
         restoreServiceAccount: boundedName(componentName, "restore", LABEL_MAX),
         monitor: boundedName(componentName, "monitor", LABEL_MAX),
+        drillCronJob: boundedName(componentName, "drill", CRONJOB_NAME_MAX),
+        drillCredentials: boundedName(componentName, "drill-credentials", LABEL_MAX),
     };
 }

@@ -20,6 +20,8 @@ export interface OperatorCommands {
     list: string;
     /** Restore one (fill in the <...> values; see README "Restore"). */
     restore: string;
+    /** Run the restore drills now (with the `drill` arg); their outcome is in `status`. */
+    drillNow?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export function restorePlaceholders(settings: BackupSettings): Record<string, st
     };
 }
 
-export function dockerCommands(containerName: string, settings: BackupSettings): OperatorCommands {
+export function dockerCommands(containerName: string, settings: BackupSettings, drills = false): OperatorCommands {
     const restoreEnv = Object.entries(restorePlaceholders(settings))
         .map(([name, value]) => `-e ${name}=${value}`)
         .join(" ");
@@ -53,6 +55,8 @@ export function dockerCommands(containerName: string, settings: BackupSettings):
         list: `${exec} list`,
         // The password comes from the caller's environment (-e NAME without a value), not the command line.
         restore: `${ENV.restoreTargetPassword}='<password>' docker exec -e ${ENV.restoreTargetPassword} ${restoreEnv} ${containerName} ${IMAGE.entrypoint} restore`,
+        // The container holds the drills' settings and files; a drill running already is not doubled (its lease).
+        ...(drills ? { drillNow: `${exec} drill` } : {}),
     };
 }
 
@@ -66,6 +70,8 @@ export interface KubernetesDeployment {
     image: string;
     /** Secret with the read-only restore user's keys. */
     restoreCredentialsSecret: string;
+    /** The drills' CronJob, when drills are configured. */
+    drillCronJob?: string;
     settings: BackupSettings;
 }
 
@@ -113,9 +119,14 @@ function kubectlRun(d: KubernetesDeployment, podBase: string, mode: string, secr
  * name is `<cronjob>-<10-digit time>` (the controller's use 8 digits), within 63.
  */
 export function backupNowCommand(kubectl: string, instance: string): string {
-    const withoutOwner = "sed -e '/^  ownerReferences:/,/^    uid:/d' -e 's/^\\( *\\)- tick$/\\1- once/'";
+    return jobsFromCronJobs(kubectl, `app.kubernetes.io/instance=${instance},app.kubernetes.io/component=backup`, " -e 's/^\\( *\\)- tick$/\\1- once/'");
+}
+
+/** A Job from each CronJob the selector names, without the CronJob as its owner (see backupNowCommand). */
+function jobsFromCronJobs(kubectl: string, selector: string, sedExtra = ""): string {
+    const withoutOwner = `sed -e '/^  ownerReferences:/,/^    uid:/d'${sedExtra}`;
     return (
-        `for c in $(${kubectl} get cronjobs --selector app.kubernetes.io/instance=${instance} -o name); do ` +
+        `for c in $(${kubectl} get cronjobs --selector ${selector} -o name); do ` +
         `${kubectl} create job --from="$c" "\${c#*/}-$(date +%s)" --dry-run=client -o yaml | ${withoutOwner} | ${kubectl} create -f -; done`
     );
 }
@@ -137,5 +148,6 @@ export function kubernetesCommands(d: KubernetesDeployment): OperatorCommands {
                 ...location,
                 ...restorePlaceholders(d.settings),
             }),
+        ...(d.drillCronJob ? { drillNow: `${kubectl} get cronjob ${d.drillCronJob} >/dev/null && ${jobsFromCronJobs(kubectl, `app.kubernetes.io/instance=${d.instance},app.kubernetes.io/component=restore`)}` } : {}),
     };
 }

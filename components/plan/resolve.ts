@@ -83,6 +83,7 @@ export function secretTree(args: SqlServerBackupArgs): Record<string, pulumi.Inp
         }
     }
     if (args.restore) secrets["restore.target.password"] = args.restore.target.password;
+    if (args.drill) secrets["drill.server.password"] = args.drill.server.password;
     return secrets;
 }
 

@@ -4,6 +4,7 @@ import { RestoreArgs } from "../args/types";
 import { ConfigVariable } from "../plan/gobackupConfig";
 import { OperatorCommands } from "../plan/operatorCommands";
 import { RestoreTarget } from "../plan/restore";
+import { DrillSettings } from "../plan/drill";
 
 /** What a target needs from the component. */
 export interface TargetInputs {
@@ -23,6 +24,12 @@ export interface TargetInputs {
     restoreFiles: pulumi.Output<Record<string, string>>;
     /** This package's version, for Kubernetes labels (never for Docker's, which cannot change in place). */
     version: string;
+    /** Restore drills, when the `drill` arg asks for them. */
+    drill?: {
+        settings: pulumi.Output<DrillSettings>;
+        /** The drill server's password by variable name (DRILL_SERVER_PASSWORD; secret). */
+        files: pulumi.Output<Record<string, string>>;
+    };
 }
 
 /** What a deployed target gives back. */

@@ -266,7 +266,7 @@ describe("kubernetes target (mocked engine)", () => {
     it("gives operators kubectl commands with the real names; a manual Job's name stays within 63 characters", async () => {
         const { backup } = await deploy();
         const commands = (await valueOf(backup.commands))!;
-        assert.match(commands.backupNow, /^for c in \$\(kubectl --namespace backup get cronjobs --selector app\.kubernetes\.io\/instance=orders -o name\); do /);
+        assert.match(commands.backupNow, /^for c in \$\(kubectl --namespace backup get cronjobs --selector app\.kubernetes\.io\/instance=orders,app\.kubernetes\.io\/component=backup -o name\); do /);
         assert.match(commands.backupNow, /create job --from="\$c" "\$\{c#\*\/\}-\$\(date \+%s\)" --dry-run=client -o yaml \| sed -e '\/\^  ownerReferences:\/,\/\^    uid:\/d' -e 's\/\^\\\( \*\\\)- tick\$\/\\1- once\/' \| kubectl --namespace backup create -f -; done$/);
         assert.match(commands.logs, /--selector app\.kubernetes\.io\/instance=orders/);
         assert.match(commands.list, /^kubectl --namespace backup run orders-list-\$\(date \+%s\) --rm -i --restart=Never --image=registry\.example\.com/);

@@ -211,6 +211,23 @@ const BAD_INPUTS: Case[] = [
     ["a log size Docker cannot read", "target.docker.logRotation.maxSize", (a) => (a.target = { docker: { logRotation: { maxSize: "10 megabytes", maxFiles: 3 } } }), /positive size/],
     ["zero log files", "target.docker.logRotation.maxFiles", (a) => (a.target = { docker: { logRotation: { maxSize: "10m", maxFiles: 0 } } }), /1 to 1000/],
     ["negative local copies", "localCopies", (a) => (a.localCopies = -1), /0 to 1000/],
+    ["a drill without a target", "drill", (a) => (a.drill = { schedule: "0 6 * * 0", server: { host: "scratch", password: "Pa55-word" } }), /needs a target/],
+    ["a drill schedule robfig/cron refuses", "drill.schedule", (a) => ((a.target = { docker: {} }), (a.drill = { schedule: "0 6 * * 8", server: { host: "scratch", password: "Pa55-word" } })), /day/],
+    [
+        "a drill database name template without {timestamp}",
+        "drill.databaseNameTemplate",
+        (a) => ((a.target = { docker: {} }), (a.drill = { schedule: "0 6 * * 0", databaseNameTemplate: "{database}_drill", server: { host: "scratch", password: "Pa55-word" } })),
+        /must contain \{timestamp\}/,
+    ],
+    [
+        "a drill template giving a name SQL Server does not take unquoted",
+        "drill.databaseNameTemplate",
+        (a) => ((a.target = { docker: {} }), (a.drill = { schedule: "0 6 * * 0", databaseNameTemplate: "drill {database} {timestamp}", server: { host: "scratch", password: "Pa55-word" } })),
+        /gives "drill Orders 20261206T060000Z" for orders/,
+    ],
+    ["a drill of a database that is not backed up", "drill.databases", (a) => ((a.target = { docker: {} }), (a.drill = { schedule: "0 6 * * 0", databases: ["sales"], server: { host: "scratch", password: "Pa55-word" } })), /"sales" is not one of the databases/],
+    ["a drill check that does not exist", "drill.checks", (a) => ((a.target = { docker: {} }), (a.drill = { schedule: "0 6 * * 0", checks: ["verifyonly"], server: { host: "scratch", password: "Pa55-word" } })), /"verifyonly" is not a check/],
+    ["a drill timeout under a minute", "drill.timeoutSeconds", (a) => ((a.target = { docker: {} }), (a.drill = { schedule: "0 6 * * 0", timeoutSeconds: 30, server: { host: "scratch", password: "Pa55-word" } })), /60 to/],
 ];
 
 function problemsOf(error: unknown): { field: string; message: string }[] {

@@ -6,6 +6,7 @@ import { backupFiles, jobEnvironment, secretFileVariables, standardLabels } from
 import { childName, dockerName, kubernetesNames } from "../../plan/naming";
 import { dockerCommands } from "../../plan/operatorCommands";
 import { containerOutcome } from "../../plan/outcome";
+import { drillOwnEnvironment } from "../../plan/drill";
 import { goDuration } from "../../plan/schedule";
 import { ENV } from "../../plan/defaults";
 import { failOnOutcome } from "../outcomeHook";
@@ -74,14 +75,18 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
     const rotation = target.logRotation ?? DOCKER_DEFAULTS.logRotation;
     const grace = target.shutdownGraceSeconds ?? AGENT.shutdownGraceSeconds;
     const metricsPort = target.metrics ? (target.metrics.port ?? AGENT.metricsPort) : undefined;
-    const files = pulumi.secret(pulumi.all([inputs.files, inputs.restoreFiles]).apply(([backup, restore]) => ({ ...backup, ...restore })));
+    const drillFiles = inputs.drill?.files ?? pulumi.output({} as Record<string, string>);
+    const files = pulumi.secret(pulumi.all([inputs.files, inputs.restoreFiles, drillFiles]).apply(([backup, restore, drill]) => ({ ...backup, ...restore, ...drill })));
+    const drill = inputs.drill?.settings ?? pulumi.output(undefined);
     const common = (runMode: "daemon" | "once"): docker.ContainerArgs => ({
         image: inputs.image,
-        envs: pulumi.all([inputs.settings, inputs.config, inputs.credentials]).apply(([settings, config, credentials]) =>
+        envs: pulumi.all([inputs.settings, inputs.config, inputs.credentials, drill]).apply(([settings, config, credentials, drillSettings]) =>
             dockerEnvs({
                 ...jobEnvironment(settings, config, backupFiles(settings, credentials), runMode),
                 // Manual restores from this container (docker exec ... restore) use the read-only identity.
                 ...secretFileVariables([ENV.restoreAccessKey, ENV.restoreSecretKey]),
+                // The daemon's restore drills (and `docker exec ... drill`), with the same identity.
+                ...(runMode === "daemon" && drillSettings ? { ...drillOwnEnvironment(settings, drillSettings), ...secretFileVariables([ENV.drillServerPassword]) } : {}),
                 SHUTDOWN_GRACE_SECONDS: String(grace),
                 HEALTH_SETTLE_SECONDS: String(AGENT.healthSettleSeconds),
                 ...(runMode === "daemon" && metricsPort !== undefined ? { METRICS_ADDRESS: `0.0.0.0:${metricsPort}` } : {}),
@@ -146,5 +151,11 @@ export function deployDockerTarget(target: DockerTargetArgs, inputs: TargetInput
         resources.push(first);
         firstBackup = pulumi.all([first.exitCode, first.containerLogs]).apply(([exitCode, containerLogs]) => containerOutcome({ exitCode, containerLogs }, logsCommand));
     }
-    return { name: container.name, commands: pulumi.all([container.name, inputs.settings]).apply(([containerName, settings]) => dockerCommands(containerName, settings)), firstBackup, resources, container };
+    return {
+        name: container.name,
+        commands: pulumi.all([container.name, inputs.settings]).apply(([containerName, settings]) => dockerCommands(containerName, settings, inputs.drill !== undefined)),
+        firstBackup,
+        resources,
+        container,
+    };
 }

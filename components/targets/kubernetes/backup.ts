@@ -11,6 +11,7 @@ import { childName, KubernetesNames, kubernetesNames } from "../../plan/naming";
 import { kubernetesCommands } from "../../plan/operatorCommands";
 import { DeployedTarget, TargetInputs } from "../types";
 import { deployMonitor } from "./monitor";
+import { deployDrills } from "./drill";
 import { envEntries, jobSpec, KUBERNETES_DEFAULTS, kubernetesOptions, podEnvironment, secretWithData } from "./pod";
 
 /** Labels a namespace gets when the component creates it: the `restricted` Pod Security Standard, enforced. */
@@ -33,7 +34,7 @@ export function networkPeers(peer: NetworkPeerArgs): k8s.types.input.networking.
 }
 
 /** Egress rules: DNS, each SQL Server port to its peers, the MinIO port to its peers. */
-export function egressRules(settings: BackupSettings, policy: NonNullable<KubernetesTargetArgs["networkPolicy"]>): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
+export function egressRules(settings: BackupSettings, policy: NonNullable<KubernetesTargetArgs["networkPolicy"]>, drillPorts: number[] = []): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
     const tcp = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ protocol: "TCP", port }));
     const dns = policy.dns;
     return [
@@ -41,7 +42,8 @@ export function egressRules(settings: BackupSettings, policy: NonNullable<Kubern
             ...(dns ? { to: networkPeers(dns) } : {}),
             ports: (dns?.ports ?? [53]).flatMap((port) => [{ protocol: "UDP", port }, { protocol: "TCP", port }]),
         },
-        { to: networkPeers(policy.sqlServer), ports: tcp(policy.sqlServer.ports ?? settings.databases.map((db) => db.port)) },
+        // The drill server (when drills run) is reached through the same peers.
+        { to: networkPeers(policy.sqlServer), ports: tcp(policy.sqlServer.ports ?? [...settings.databases.map((db) => db.port), ...drillPorts]) },
         { to: networkPeers(policy.minio), ports: tcp(policy.minio.ports ?? [endpointPort(settings.storage.endpoint)]) },
     ];
 }
@@ -200,7 +202,7 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
                         },
                         policyTypes: ["Ingress", "Egress"],
                         ingress: [],
-                        egress: inputs.settings.apply((s) => egressRules(s, policy)),
+                        egress: pulumi.all([inputs.settings, inputs.drill?.settings ?? pulumi.output(undefined)]).apply(([s, d]) => egressRules(s, policy, d ? [d.server.port] : [])),
                     },
                 },
                 { ...opts, deleteBeforeReplace: true },
@@ -208,10 +210,20 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
         );
     }
 
+    if (inputs.drill) resources.push(...deployDrills(target, inputs, inputs.drill, names, restoreCredentials, opts));
     if (target.monitor?.enabled ?? true) resources.push(...deployMonitor(target, inputs, names, restoreCredentials, opts));
 
     const commands = pulumi.all([pulumi.output(target.namespace), inputs.image, inputs.settings]).apply(([namespaceName, image, settings]) =>
-        kubernetesCommands({ namespace: namespaceName, cronJob: names.cronJob, instance: names.instance, componentName: name, image, restoreCredentialsSecret: names.restoreCredentials, settings }),
+        kubernetesCommands({
+            namespace: namespaceName,
+            cronJob: names.cronJob,
+            instance: names.instance,
+            componentName: name,
+            image,
+            restoreCredentialsSecret: names.restoreCredentials,
+            settings,
+            ...(inputs.drill ? { drillCronJob: names.drillCronJob } : {}),
+        }),
     );
     return { name: cronJobs[0].metadata.name, commands, resources, cronJob: cronJobs[0] };
 }

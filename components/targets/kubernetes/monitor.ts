@@ -8,6 +8,7 @@ import { secretFileVariables, standardLabels, storageLocation } from "../../plan
 import { childName, KubernetesNames } from "../../plan/naming";
 import { TargetInputs } from "../types";
 import { envEntries, KUBERNETES_DEFAULTS, podSpec } from "./pod";
+import { DrillSettings, drillHealthEnvironment } from "../../plan/drill";
 
 /** What the monitor's Role allows: read the instance's pods, fail its Jobs. Nothing else. */
 export const MONITOR_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
@@ -16,7 +17,7 @@ export const MONITOR_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
 ];
 
 /** The monitor's environment: where the records are, which models, the watchdog's selector and deadline. */
-export function monitorEnvironment(target: KubernetesTargetArgs, settings: BackupSettings, instance: string): Record<string, string> {
+export function monitorEnvironment(target: KubernetesTargetArgs, settings: BackupSettings, instance: string, drill?: DrillSettings): Record<string, string> {
     const port = target.monitor?.port ?? KUBERNETES_DEFAULTS.monitorPort;
     return {
         ...storageLocation(settings),
@@ -27,6 +28,8 @@ export function monitorEnvironment(target: KubernetesTargetArgs, settings: Backu
         // Backup and restore pods of this instance (never the monitor's own).
         WATCHDOG_SELECTOR: `app.kubernetes.io/instance=${instance},app.kubernetes.io/component in (backup,restore)`,
         START_DEADLINE_SECONDS: String(target.monitor?.startDeadlineSeconds ?? KUBERNETES_DEFAULTS.startDeadlineSeconds),
+        // The drills' records (beside the restores') count toward health and the metrics.
+        ...drillHealthEnvironment(drill),
     };
 }
 
@@ -63,7 +66,9 @@ export function deployMonitor(
         },
         replace,
     );
-    const env = inputs.settings.apply((settings) => envEntries(monitorEnvironment(target, settings, names.instance)));
+    const env = pulumi
+        .all([inputs.settings, inputs.drill?.settings ?? pulumi.output(undefined)])
+        .apply(([settings, drill]) => envEntries(monitorEnvironment(target, settings, names.instance, drill)));
     const deployment = new k8s.apps.v1.Deployment(
         childName(name, "monitor"),
         {
