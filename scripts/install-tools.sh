@@ -9,6 +9,8 @@
 #                                               S3 server for bring-your-own storage
 #                registry                       CNCF Distribution: a real image registry for
 #                                               the push-and-pin-by-digest test
+#                promtool                       Prometheus' rule checker: the shipped alert rules'
+#                                               unit tests (alerts/)
 #   engine       pulumi                         the Pulumi CLI          (scripts/go-tools/pulumi)
 #                pulumi-resource-kubernetes     Pulumi's Kubernetes provider (scripts/go-tools/pulumi-kubernetes)
 #                kube-apiserver, kube-controller-manager, kubectl     (scripts/go-tools/kubernetes)
@@ -55,6 +57,8 @@ readonly KUBERNETES_VERSION="v1.37.2"
 readonly ETCD_VERSION="v3.6.16"
 readonly VERSITYGW_VERSION="v1.8.0"
 readonly REGISTRY_VERSION="v3.1.2"
+# Prometheus' Go module versions are v0.<minor>.<patch> (v0.316.0 is Prometheus 3.16.0).
+readonly PROMETHEUS_VERSION="v0.316.0"
 # containerd's support matrix names 2.4 for Kubernetes 1.37; runc 1.5 still runs cgroup v1.
 readonly CONTAINERD_VERSION="v2.4.2"
 readonly RUNC_VERSION="v1.5.2"
@@ -257,7 +261,7 @@ tools=("$@")
 ((${#tools[@]} > 0)) || tools=(integration engine)
 for tool in "${tools[@]}"; do
     case "$tool" in
-        integration) set -- minio mc versitygw registry ;;
+        integration) set -- minio mc versitygw registry promtool ;;
         engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen containerd runc pause ;;
         *) set -- "$tool" ;;
     esac
@@ -267,6 +271,7 @@ for tool in "${tools[@]}"; do
             mc) go_install mc github.com/minio/mc "$MC_VERSION" "" ;;
             versitygw) go_install versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" ;;
             registry) go_install registry github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" ;;
+            promtool) go_install promtool github.com/prometheus/prometheus/cmd/promtool "$PROMETHEUS_VERSION" ;;
             verdict) wrapped engine-verdict v1 "$repo_root/tests/engine/verdict" "" ;;
             etcd) wrapped etcd "$ETCD_VERSION" "$go_tools/etcd" "" ;;
             kubernetes) build_kubernetes ;;
@@ -277,7 +282,7 @@ for tool in "${tools[@]}"; do
             runc) build_runc ;;
             pause) build_pause ;;
             *)
-                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen, containerd, runc, pause)"
+                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, promtool, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen, containerd, runc, pause)"
                 exit 2
                 ;;
         esac

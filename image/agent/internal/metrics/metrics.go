@@ -33,6 +33,9 @@ var (
 	healthy     = prometheus.NewDesc("sqlserver_backup_healthy", "1 when the model is healthy as the health check sees it, else 0.", []string{"model"}, nil)
 	intact      = prometheus.NewDesc("sqlserver_backup_newest_backup_intact", "0 when the last check of the model's newest verified archive found it changed or gone since it was verified, else 1.", []string{"model"}, nil)
 
+	maxAge        = prometheus.NewDesc("sqlserver_backup_max_age_seconds", "The model's health limit: a verified backup older than this (or none for this long since the baseline) is unhealthy.", []string{"model"}, nil)
+	baseline      = prometheus.NewDesc("sqlserver_backup_baseline_timestamp_seconds", "When the model's health clock started (the workdir volume's first use, or the exporter's start): the age of a model that never succeeded.", []string{"model"}, nil)
+	drillMaxAge   = prometheus.NewDesc("sqlserver_backup_drill_max_age_seconds", "With restore drills: a successful drill older than this (or none for this long since the baseline) is stale.", []string{"model"}, nil)
 	drillSuccess  = prometheus.NewDesc("sqlserver_backup_last_drill_success_timestamp_seconds", "When the model's last successful restore drill finished (Unix time).", []string{"model"}, nil)
 	drillOutcome  = prometheus.NewDesc("sqlserver_backup_last_drill_outcome", "1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.", []string{"model", "outcome"}, nil)
 	drillDuration = prometheus.NewDesc("sqlserver_backup_last_drill_duration_seconds", "How long the model's last finished restore drill took.", []string{"model"}, nil)
@@ -45,10 +48,11 @@ var Names = []string{
 	"sqlserver_backup_last_duration_seconds", "sqlserver_backup_last_archive_size_bytes", "sqlserver_backup_runs_total", "sqlserver_backup_healthy",
 	"sqlserver_backup_newest_backup_intact", "sqlserver_backup_last_drill_success_timestamp_seconds", "sqlserver_backup_last_drill_outcome",
 	"sqlserver_backup_last_drill_duration_seconds", "sqlserver_backup_last_drill_recovery_point_age_seconds",
+	"sqlserver_backup_max_age_seconds", "sqlserver_backup_baseline_timestamp_seconds", "sqlserver_backup_drill_max_age_seconds",
 }
 
 // descriptions are every metric's description, in Names' order.
-var descriptions = []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, healthy, intact, drillSuccess, drillOutcome, drillDuration, drillRPO}
+var descriptions = []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, healthy, intact, drillSuccess, drillOutcome, drillDuration, drillRPO, maxAge, baseline, drillMaxAge}
 
 // Collector reads samples at each scrape.
 type Collector struct {
@@ -105,6 +109,15 @@ func (c Collector) Collect(ch chan<- prometheus.Metric) {
 			ok = 0
 		}
 		gauge(intact, ok)
+		if s.Verdict.MaxAge > 0 {
+			gauge(maxAge, s.Verdict.MaxAge.Seconds())
+		}
+		if !s.Verdict.Baseline.IsZero() {
+			gauge(baseline, unix(s.Verdict.Baseline))
+		}
+		if s.Verdict.DrillMaxAge > 0 {
+			gauge(drillMaxAge, s.Verdict.DrillMaxAge.Seconds())
+		}
 		collectDrills(s.Record.Drills, gauge)
 	}
 }

@@ -1,6 +1,9 @@
 package metrics
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +98,30 @@ func TestNamesListsEveryMetricTheAgentDescribes(t *testing.T) {
 	for i, name := range Names {
 		if !strings.Contains(described[i], `fqName: "`+name+`"`) {
 			t.Fatalf("Names[%d] is %s, the description is %s", i, name, described[i])
+		}
+	}
+}
+
+// The shipped alert rules (alerts/ at the repository's root) name only metrics the agent
+// serves: a renamed metric fails here, not silently in a user's Prometheus.
+func TestTheShippedAlertRulesNameOnlyMetricsTheAgentServes(t *testing.T) {
+	served := map[string]bool{}
+	for _, name := range Names {
+		served[name] = true
+	}
+	for _, file := range []string{"sqlserver-backup.rules.yml", "sqlserver-backup.rules.test.yml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "alerts", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := regexp.MustCompile(`sqlserver_backup_[a-z_]+`).FindAllString(string(data), -1)
+		if len(used) == 0 {
+			t.Fatalf("%s names no metric", file)
+		}
+		for _, name := range used {
+			if !served[name] {
+				t.Errorf("%s names %s, which the agent does not serve", file, name)
+			}
 		}
 	}
 }

@@ -16,6 +16,10 @@ type Verdict struct {
 	Warnings []string
 	// DrillProblem: a failed or stale restore drill ("" when none).
 	DrillProblem string
+	// The clock's limits, for the metrics (alert rules compare against them).
+	MaxAge      time.Duration
+	DrillMaxAge time.Duration
+	Baseline    time.Time
 }
 
 // Clock says what health is measured against.
@@ -33,7 +37,7 @@ type Clock struct {
 // process holds the model's run lock: a record that says "running" without one is
 // a run whose process was killed.
 func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
-	v := Verdict{Model: m.Model, Healthy: true}
+	v := Verdict{Model: m.Model, Healthy: true, MaxAge: clock.MaxAge, DrillMaxAge: clock.Drills.MaxAge, Baseline: clock.Baseline}
 	prefix := fmt.Sprintf("model '%s'", m.Model)
 	last := m.LastRun
 	if last != nil {
