@@ -472,6 +472,14 @@ export interface MonitorArgs {
     port?: number;
     /** Seconds a pod may fail to start (image pull, container creation) before its Job is failed. Default 300. */
     startDeadlineSeconds?: number;
+    /**
+     * Also create the shipped alert rules (alerts/sqlserver-backup.rules.yml in this
+     * package) as a Prometheus Operator `PrometheusRule` in the namespace. The
+     * operator's CRD must exist. Default false.
+     */
+    prometheusRule?: boolean;
+    /** Labels of that PrometheusRule besides the standard ones (e.g. the `release` your Prometheus' ruleSelector matches). */
+    prometheusRuleLabels?: Record<string, string>;
 }
 
 /** Where the schedule runs: give exactly one of `docker` and `kubernetes`. */

@@ -92,5 +92,17 @@ describe("restore drills (mocked engine)", () => {
         const commands = await valueOf(backup.commands);
         assert.match(commands!.backupNow, /app\.kubernetes\.io\/component=backup/, "backup now must not start the drill CronJob");
         assert.match(commands!.drillNow!, /get cronjob orders-drill .*app\.kubernetes\.io\/component=restore/);
+        assert.strictEqual(ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule").length, 0, "the PrometheusRule is opt-in");
+    });
+
+    it("kubernetes: monitor.prometheusRule creates the shipped alert rules as a PrometheusRule, with the labels asked for", async () => {
+        await deploy({ ...validArgs(), image: { ref: IMAGE }, target: { kubernetes: { namespace: "backup", monitor: { prometheusRule: true, prometheusRuleLabels: { release: "kube-prometheus" } } } } });
+        const [rule] = ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        assert.ok(rule, "no PrometheusRule");
+        assert.strictEqual((rule.inputs.metadata as Json).namespace, "backup");
+        assert.strictEqual((rule.inputs.metadata as Json).labels.release, "kube-prometheus");
+        const groups = (rule.inputs.spec as Json).groups as Json[];
+        const alerts = groups.flatMap((g) => (g.rules as Json[]).map((r) => r.alert));
+        assert.deepStrictEqual(alerts, ["SqlServerBackupTooOld", "SqlServerBackupFailed", "SqlServerBackupNotIntact", "SqlServerBackupDrillFailed", "SqlServerBackupDrillStale", "SqlServerBackupMetricsAbsent"]);
     });
 });

@@ -9,6 +9,7 @@ import { childName, KubernetesNames } from "../../plan/naming";
 import { TargetInputs } from "../types";
 import { envEntries, KUBERNETES_DEFAULTS, podSpec } from "./pod";
 import { DrillSettings, drillHealthEnvironment } from "../../plan/drill";
+import { prometheusRule } from "./prometheusRule";
 
 /** What the monitor's Role allows: read the instance's pods, fail its Jobs. Nothing else. */
 export const MONITOR_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
@@ -107,5 +108,8 @@ export function deployMonitor(
         },
         replace,
     );
-    return [serviceAccount, role, binding, deployment, service];
+    const rules = target.monitor?.prometheusRule
+        ? [prometheusRule(childName(name, "prometheus-rule"), { ...metadata, labels: { ...labels, ...(target.monitor.prometheusRuleLabels ?? {}) } }, opts)]
+        : [];
+    return [serviceAccount, role, binding, deployment, service, ...rules];
 }
