@@ -85,6 +85,9 @@ describe("the package, packed and installed into another stack", function () {
             "package/PulumiPlugin.yaml",
             "package/schema.json",
             "package/dist/components/provider/host.js",
+            // The alert rules users load (and the PrometheusRule is made from), with their tests.
+            "package/alerts/sqlserver-backup.rules.yml",
+            "package/alerts/sqlserver-backup.rules.test.yml",
         ]) {
             assert.ok(listing.includes(file), `${file} is not in the package`);
         }
