@@ -18,7 +18,7 @@ import { inlineStack, requireEngineTools } from "./helpers/engine";
 
 const NAMESPACE = "sql-backups";
 const IMAGE = `registry.example.com/platform/sqlserver-backup@sha256:${"4".repeat(64)}`;
-const SECRETS = { ordersPassword: "Orders-Pa55word!", secretKey: "Team-Secret-Key-0123456789abcdef", targetPassword: "Restore-Target-Pa55" };
+const SECRETS = { ordersPassword: "Orders-Pa55word!", secretKey: "Team-Secret-Key-0123456789abcdef", targetPassword: "Restore-Target-Pa55", drillPassword: "Drill-Server-Pa55" };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -50,6 +50,8 @@ function program(kubeconfig: string): automation.PulumiFn {
                     monitor: { enabled: false },
                 },
             },
+            // Weekly restore drills: their CronJob must pass the API server's checks and the restricted standard.
+            drill: { schedule: "0 6 * * 0", server: { host: "sql-scratch.db.svc.cluster.local", username: "drill", password: config.requireSecret("drillPassword"), trustServerCertificate: true } },
             restore: restoreId
                 ? { id: restoreId, backup: "latest", target: { host: "sql-restore.db.svc.cluster.local", database: "Orders_Restored", password: config.requireSecret("targetPassword") } }
                 : undefined,
@@ -75,6 +77,7 @@ describe("kubernetes target on the real Pulumi engine, provider and API server",
                 ordersPassword: { value: SECRETS.ordersPassword, secret: true },
                 secretKey: { value: SECRETS.secretKey, secret: true },
                 targetPassword: { value: SECRETS.targetPassword, secret: true },
+                drillPassword: { value: SECRETS.drillPassword, secret: true },
             },
         }));
     });
@@ -97,6 +100,11 @@ describe("kubernetes target on the real Pulumi engine, provider and API server",
         }
         const secret = await get("secret", "orders-credentials");
         assert.strictEqual(Buffer.from(secret.data.MSSQL_PASSWORD_ORDERS, "base64").toString(), SECRETS.ordersPassword);
+        const drill = await get("cronjob", "orders-drill");
+        assert.strictEqual(drill.spec.schedule, "0 6 * * 0");
+        assert.deepStrictEqual(drill.spec.jobTemplate.spec.template.spec.containers[0].args, ["drill"]);
+        const drillSecret = await get("secret", "orders-drill-credentials");
+        assert.strictEqual(Buffer.from(drillSecret.data.DRILL_SERVER_PASSWORD, "base64").toString(), SECRETS.drillPassword);
     });
 
     it("shows no change at all in a second preview", async () => {
