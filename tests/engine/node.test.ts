@@ -11,7 +11,7 @@ import { Registry } from "../integration/helpers/registry";
 import { Cluster } from "./helpers/cluster";
 import { ENGINE_TOOLS, EngineTool, inlineStack, requireEngineTools } from "./helpers/engine";
 import { Node, NODE_NETWORK } from "./helpers/node";
-import { NODE_SQL_PASSWORD, NodeTestBed } from "./helpers/testbed";
+import { NODE_DRILL_SERVER, NODE_SQL_PASSWORD, NodeTestBed } from "./helpers/testbed";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -66,7 +66,10 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
     });
 
     /** A stack of the component as a user deploys it: bring-your-own keys, the namespace created restricted. */
-    async function deploy(name: string, options: { image?: string; password?: string; cron?: string; restoreId?: string; monitor?: Json; graceSeconds?: number; fleetWithSalesPassword?: string } = {}): Promise<{ stack: automation.Stack; outputs: automation.OutputMap }> {
+    async function deploy(
+        name: string,
+        options: { image?: string; password?: string; cron?: string; restoreId?: string; monitor?: Json; graceSeconds?: number; fleetWithSalesPassword?: string; drill?: boolean } = {},
+    ): Promise<{ stack: automation.Stack; outputs: automation.OutputMap }> {
         const kubeconfig = cluster.kubeconfig;
         const program: automation.PulumiFn = async () => {
             const config = new pulumi.Config();
@@ -103,6 +106,9 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
                     },
                 },
                 restore: restoreId ? { id: restoreId, target: { host: NODE_NETWORK.nodeIP, database: "Orders_Restored", password: config.requireSecret("targetPassword") } } : undefined,
+                drill: options.drill
+                    ? { schedule: "0 4 * * 0", server: { host: NODE_NETWORK.nodeIP, port: NODE_DRILL_SERVER.port, password: config.requireSecret("targetPassword"), trustServerCertificate: true } }
+                    : undefined,
             });
             return { commands: backup.commands, restoreStatus: backup.restoreStatus };
         };
@@ -151,6 +157,18 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
             return finished(job) ? job : undefined;
         }, timeoutMs, diagnostics);
 
+    /** The monitor's metrics, once its ready pod serves what `pattern` matches. */
+    async function monitorMetrics(what: string, pattern: RegExp): Promise<string> {
+        const pod = await until("the monitor's pod", async () => {
+            const pods = (await json(["get", "pods", "-l", "app.kubernetes.io/component=monitor"])).items as Json[];
+            return pods.find((p) => p.status?.podIP && (p.status.containerStatuses ?? []).every((c: Json) => c.ready));
+        }, 120000, diagnostics);
+        return until(`${what} in the monitor's metrics`, async () => {
+            const text = await fetch(`http://${pod.status.podIP}:9090/metrics`).then((r) => r.text()).catch(() => "");
+            return pattern.test(text) ? text : undefined;
+        }, 150000, diagnostics);
+    }
+
     /** A verified backup to restore from: a stack that backs up now, then is destroyed (the archive stays). */
     async function backUpAndRemove(name: string): Promise<void> {
         const { outputs } = await deploy(name);
@@ -171,16 +189,26 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
         assert.match(listing, /\.tar\.manifest\.json/, "a manifest vouches for the archive");
         assert.strictEqual((await record())?.lastRun?.outcome, "succeeded");
         // The monitor's pod serves the same metric names as the Docker daemon.
-        const pod = await until("the monitor's pod", async () => {
-            const pods = (await json(["get", "pods", "-l", "app.kubernetes.io/component=monitor"])).items as Json[];
-            return pods.find((p) => p.status?.podIP && (p.status.containerStatuses ?? []).every((c: Json) => c.ready));
-        }, 120000, diagnostics);
-        const metrics = await until("the backup in the monitor's metrics", async () => {
-            const text = await fetch(`http://${pod.status.podIP}:9090/metrics`).then((r) => r.text()).catch(() => "");
-            return /sqlserver_backup_last_success_timestamp_seconds\{model="orders"\} \d/.test(text) ? text : undefined;
-        }, 150000, diagnostics);
+        const metrics = await monitorMetrics("the backup", /sqlserver_backup_last_success_timestamp_seconds\{model="orders"\} \d/);
         assert.match(metrics, /sqlserver_backup_runs_total\{model="orders",outcome="succeeded"\} [1-9]/);
         assert.match(metrics, /sqlserver_backup_healthy\{model="orders"\} 1/);
+        await stacks.pop()!.destroy();
+    });
+
+    it("runs a restore drill Job on the node: the newest backup restored into a new database, checked, dropped, and the drill in the monitor's metrics", async function () {
+        this.timeout(500000);
+        const { outputs } = await deploy("drill", { drill: true });
+        const backup = await waitFinished(await runBackupNow(outputs.commands.value.backupNow));
+        assert.ok(condition(backup, "Complete"), JSON.stringify(backup.status));
+        const drillJob = await waitFinished(await runBackupNow(outputs.commands.value.drillNow), 240000);
+        assert.ok(condition(drillJob, "Complete"), `${JSON.stringify(drillJob.status)}\n${(await kubectl(["logs", `job/${drillJob.metadata.name}`])).stdout}`);
+        const pods = (await json(["get", "pods", "-l", `job-name=${drillJob.metadata.name}`])).items as Json[];
+        const message = pods.map((p) => p.status.containerStatuses?.[0]?.state?.terminated?.message ?? "").join("\n");
+        assert.match(message, /^OUTCOME: succeeded \(.*restored into Orders_drill_\d{8}T\d{6}Z and checked/m, message);
+        const drillServer = bed.drillServer;
+        assert.ok(drillServer.batches().some((b) => /^DBCC CHECKDB \(N'Orders_drill_/.test(b)), drillServer.batches().join("\n"));
+        assert.deepStrictEqual(drillServer.databases().filter((d) => d.startsWith("Orders_drill_")), [], "the drill database was dropped");
+        await monitorMetrics("the drill", /sqlserver_backup_last_drill_outcome\{model="orders",outcome="succeeded"\} 1/);
         await stacks.pop()!.destroy();
     });
 

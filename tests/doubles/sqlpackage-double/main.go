@@ -24,6 +24,7 @@
 //	SQLSERVER_DOUBLE_STATE          on Import, create the database in this state directory of
 //	                                sqlserver-double (tables and rows from the bacpac's Origin.xml);
 //	                                a database already there fails the import as sqlpackage does
+//	SQLSERVER_DOUBLE_URL            the same through sqlserver-double's -http endpoint (from a pod)
 //	SQLPACKAGE_DOUBLE_IMPORT_FAIL   on Import, fail with this message after the (empty) database was
 //	                                created, as a real import that breaks while loading data leaves it
 //	EXPECT_SERVER, EXPECT_DATABASE, EXPECT_USER, EXPECT_PASSWORD
@@ -37,11 +38,13 @@ package main
 
 import (
 	"archive/zip"
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -284,8 +287,8 @@ func importBacpac(params map[string]string) {
 	if err != nil {
 		fail("The file '%s' is not a valid bacpac: %v", source, err)
 	}
-	if dir := os.Getenv("SQLSERVER_DOUBLE_STATE"); dir != "" {
-		createDatabase(dir, params["TargetDatabaseName"], bacpac)
+	if dir, url := os.Getenv("SQLSERVER_DOUBLE_STATE"), os.Getenv("SQLSERVER_DOUBLE_URL"); dir != "" || url != "" {
+		createDatabase(dir, url, params["TargetDatabaseName"], bacpac)
 	}
 	if copyTo := os.Getenv("SQLPACKAGE_DOUBLE_IMPORT_COPY"); copyTo != "" {
 		copyFile(source, copyTo)
@@ -295,10 +298,11 @@ func importBacpac(params map[string]string) {
 
 // createDatabase puts the imported database into sqlserver-double's state: its table
 // count and row total as the bacpac's Origin.xml recorded them.
-func createDatabase(dir, name string, bacpac *zip.ReadCloser) {
+func createDatabase(dir, url, name string, bacpac *zip.ReadCloser) {
+	const exists = "Error SQL72018: Data cannot be imported into target because it contains one or more user objects. Import should be performed against a new, empty database."
 	file := filepath.Join(dir, "databases", name+".json")
-	if _, err := os.Stat(file); err == nil {
-		fail("Error SQL72018: Data cannot be imported into target because it contains one or more user objects. Import should be performed against a new, empty database.")
+	if _, err := os.Stat(file); dir != "" && err == nil {
+		fail(exists)
 	}
 	var origin struct {
 		Tables int64 `xml:"Server>ObjectCounts>Table"`
@@ -322,11 +326,26 @@ func createDatabase(dir, name string, bacpac *zip.ReadCloser) {
 		origin.Tables, origin.Rows = 0, 0
 	}
 	data, _ := json.Marshal(map[string]int64{"tables": origin.Tables, "rows": origin.Rows})
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		fail("cannot create %s: %v", filepath.Dir(file), err)
-	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		fail("cannot create the database: %v", err)
+	if url != "" {
+		req, _ := http.NewRequest(http.MethodPut, strings.TrimSuffix(url, "/")+"/databases/"+name, bytes.NewReader(data))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fail("A network-related or instance-specific error occurred while establishing a connection to SQL Server: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusConflict {
+			fail(exists)
+		}
+		if resp.StatusCode != http.StatusCreated {
+			fail("cannot create the database: %s", resp.Status)
+		}
+	} else {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			fail("cannot create %s: %v", filepath.Dir(file), err)
+		}
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			fail("cannot create the database: %v", err)
+		}
 	}
 	if failure != "" {
 		fail("Error importing database: %s", failure)

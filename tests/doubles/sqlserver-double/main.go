@@ -16,9 +16,11 @@
 // It fails where SQL Server fails: a wrong login (Msg 18456), an unknown database
 // (Msg 2520 for DBCC, 911 otherwise), a statement it does not know (Msg 102).
 //
-//	sqlserver-double -listen 127.0.0.1:0 -state DIR [-user sa -password-file FILE]
+//	sqlserver-double -listen 127.0.0.1:0 -state DIR [-user sa -password-file FILE] [-http ADDRESS]
 //
-// prints "listening on <address>" when it accepts connections.
+// prints "listening on <address>" when it accepts connections. With -http it also takes
+// PUT /databases/<name> {"tables": N, "rows": N} (409 when the database exists): how a
+// sqlpackage double that cannot share the state directory (in a pod) creates one.
 package main
 
 import (
@@ -37,6 +39,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -65,6 +68,7 @@ func main() {
 	flag.StringVar(&state, "state", "", "state directory shared with sqlpackage-double")
 	flag.StringVar(&user, "user", "sa", "the login that may connect")
 	passwordFile := flag.String("password-file", "", "file holding the login's password")
+	httpAddress := flag.String("http", "", "also serve PUT /databases/<name> here")
 	flag.Parse()
 	if state == "" || *passwordFile == "" {
 		fmt.Fprintln(os.Stderr, "sqlserver-double: -state and -password-file are required")
@@ -83,6 +87,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sqlserver-double:", err)
 		os.Exit(1)
 	}
+	if *httpAddress != "" {
+		h, err := net.Listen("tcp", *httpAddress)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sqlserver-double:", err)
+			os.Exit(1)
+		}
+		go http.Serve(h, http.HandlerFunc(createOverHTTP))
+		fmt.Printf("http on %s\n", h.Addr())
+	}
 	fmt.Printf("listening on %s\n", l.Addr())
 	for {
 		c, err := l.Accept()
@@ -91,6 +104,30 @@ func main() {
 		}
 		go serve(c, config)
 	}
+}
+
+// createOverHTTP creates a database as sqlpackage's import would: refused when it exists.
+func createOverHTTP(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/databases/")
+	if r.Method != http.MethodPut || name == "" || strings.ContainsAny(name, "/\\") {
+		http.Error(w, "PUT /databases/<name>", http.StatusBadRequest)
+		return
+	}
+	var d database
+	if err := json.NewDecoder(r.Body).Decode(&d); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if _, ok := lookup(name); ok {
+		http.Error(w, "exists", http.StatusConflict)
+		return
+	}
+	data, _ := json.Marshal(d)
+	if err := os.WriteFile(databaseFile(name), data, 0o644); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
 }
 
 // selfSigned is a certificate like the one SQL Server makes for itself at start.

@@ -8,6 +8,7 @@ import { MinioServer } from "../../integration/helpers/minio";
 import { provisionLikeComponent, ProvisionedBackupUser } from "../../integration/helpers/provision";
 import { Registry } from "../../integration/helpers/registry";
 import { TestImageSources } from "../../integration/helpers/testImage";
+import { SqlServerDouble } from "../../integration/helpers/sqlserverDouble";
 import { findTool } from "../../integration/helpers/tools";
 import { Cluster } from "./cluster";
 import { EngineTool } from "./engine";
@@ -15,6 +16,9 @@ import { Node, NODE_NETWORK, NodeTool } from "./node";
 
 /** The password the sqlpackage TEST DOUBLE in the test images accepts (any other fails the login). */
 export const NODE_SQL_PASSWORD = "Orders-Pa55word!";
+
+/** The SQL Server TEST DOUBLE drills restore into, on the node's address: TDS, and the sqlpackage double's endpoint. */
+export const NODE_DRILL_SERVER = { port: 14331, httpPort: 14332 } as const;
 
 /**
  * Everything the node tests and the fleet bench stand on: the control plane with every
@@ -32,6 +36,8 @@ export class NodeTestBed {
     readonly images: Record<"ok" | "slow", string> = { ok: "", slow: "" };
     private sources?: TestImageSources;
     private sqlStandIn?: net.Server;
+    /** The server drills restore into (the sqlpackage double in the images creates databases in it). */
+    drillServer!: SqlServerDouble;
 
     constructor(private readonly tools: Record<EngineTool, string>) {}
 
@@ -55,6 +61,8 @@ export class NodeTestBed {
         this.user = await provisionLikeComponent(this.minio, { bucket: "sql-backups", prefix: "production/sqlserver", databases, hostSlots: options.hostSlots });
         this.sqlStandIn = net.createServer((socket) => socket.end());
         await new Promise<void>((resolve) => this.sqlStandIn!.listen(1433, NODE_NETWORK.nodeIP, resolve));
+        this.drillServer = new SqlServerDouble(NODE_SQL_PASSWORD, { host: NODE_NETWORK.nodeIP, ...NODE_DRILL_SERVER });
+        await this.drillServer.start();
         await this.buildImages(mc);
     }
 
@@ -71,7 +79,8 @@ export class NodeTestBed {
         ] as const) {
             fs.writeFileSync(
                 path.join(context, "Dockerfile"),
-                `FROM sqlserver-backup:node-test\nCOPY mc /usr/local/bin/mc\nENV GOBACKUP_DOUBLE_MC=/usr/local/bin/mc EXPECT_PASSWORD=${NODE_SQL_PASSWORD}\n${extra}`,
+                `FROM sqlserver-backup:node-test\nCOPY mc /usr/local/bin/mc\n` +
+                    `ENV GOBACKUP_DOUBLE_MC=/usr/local/bin/mc EXPECT_PASSWORD=${NODE_SQL_PASSWORD} SQLSERVER_DOUBLE_URL=http://${NODE_NETWORK.nodeIP}:${NODE_DRILL_SERVER.httpPort}\n${extra}`,
             );
             const tag = `${this.registry.endpoint}/sqlserver-backup:${kind}`;
             const built = await runCommand("docker", ["build", "--tag", tag, context]);
@@ -85,6 +94,7 @@ export class NodeTestBed {
 
     async stop(): Promise<void> {
         this.sqlStandIn?.close();
+        this.drillServer?.stop();
         await this.node?.stop();
         await this.cluster?.stop();
         await this.registry?.remove();

@@ -32,21 +32,32 @@ export class SqlServerDouble {
     private child?: ChildProcess;
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "sqlserver-double-state-"));
     readonly state = path.join(this.dir, "state");
-    host = "127.0.0.1";
+    readonly host: string;
     port = 0;
 
-    constructor(readonly password: string) {}
+    /**
+     * `host`: where it listens (127.0.0.1, or a node's address for pods); `httpPort`: also
+     * take PUT /databases/<name> there, for a sqlpackage double in a pod (SQLSERVER_DOUBLE_URL).
+     */
+    constructor(
+        readonly password: string,
+        private readonly options: { host?: string; port?: number; httpPort?: number } = {},
+    ) {
+        this.host = options.host ?? "127.0.0.1";
+    }
 
     async start(): Promise<void> {
         const passwordFile = path.join(this.dir, "password");
         fs.writeFileSync(passwordFile, this.password, { mode: 0o600 });
-        const child = spawn(doubleBinary(), ["-listen", "127.0.0.1:0", "-state", this.state, "-password-file", passwordFile], { stdio: ["ignore", "pipe", "pipe"] });
+        const args = ["-listen", `${this.host}:${this.options.port ?? 0}`, "-state", this.state, "-password-file", passwordFile];
+        if (this.options.httpPort !== undefined) args.push("-http", `${this.host}:${this.options.httpPort}`);
+        const child = spawn(doubleBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
         this.child = child;
         this.port = await new Promise<number>((resolve, reject) => {
             let output = "";
             child.stdout!.on("data", (chunk) => {
                 output += chunk;
-                const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+                const match = /listening on [\d.]+:(\d+)/.exec(output);
                 if (match) resolve(Number(match[1]));
             });
             child.on("exit", (code) => reject(new Error(`sqlserver-double exited (${code}): ${output}`)));
