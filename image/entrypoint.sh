@@ -4,7 +4,7 @@
 # from NAME or NAME_FILE (refusing both), checks the configuration and says what is
 # wrong with it, and runs as PID 1 so signals and orphans are handled.
 #
-#   /entrypoint.sh [daemon|once|tick|first-backup|check|status|health|list|restore|exporter|render|version]
+#   /entrypoint.sh [daemon|once|tick|first-backup|check|status|health|list|restore|drill|exporter|render|version]
 #   /entrypoint.sh <any other command...>
 set -euo pipefail
 
@@ -12,7 +12,7 @@ agent=/usr/local/bin/sqlserver-backup-agent
 [[ -x "$agent" ]] || agent="${SQLSERVER_BACKUP_AGENT:-sqlserver-backup-agent}"
 
 case "${1:-}" in
-    "" | daemon | once | tick | first-backup | check | status | health | list | restore | exporter | render | version | help)
+    "" | daemon | once | tick | first-backup | check | status | health | list | restore | drill | exporter | render | version | help)
         exec "$agent" "$@"
         ;;
 esac

@@ -23,7 +23,7 @@ teardown() {
 }
 
 @test "every mode of the agent goes to the agent with its arguments" {
-    for mode in daemon once tick first-backup check status health list restore exporter render version help; do
+    for mode in daemon once tick first-backup check status health list restore drill exporter render version help; do
         run bash "$REPO/image/entrypoint.sh" "$mode" extra
         [ "$status" -eq 0 ]
         [ "$output" = "agent-double args=[$mode extra] run_mode=" ]
