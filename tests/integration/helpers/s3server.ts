@@ -5,16 +5,40 @@ import * as os from "os";
 import * as path from "path";
 import { CommandResult, runCommand } from "./exec";
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
+/** Ports handed out in this process: never twice, even before their server binds them. */
+const handedOut = new Set<number>();
+
+/** Whether port can be bound on 127.0.0.1 right now. */
+function bindable(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
         const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
+}
+
+/**
+ * A free port on 127.0.0.1 for a server started later, taken below the kernel's
+ * ephemeral range: a port from that range can be taken meanwhile as the source port of
+ * any outgoing connection (seen: kube-apiserver failing to bind a port found free a
+ * moment before, while etcd started), one below it only by a server that binds it.
+ */
+export async function freePort(): Promise<number> {
+    let low = 32768;
+    try {
+        low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || low;
+    } catch {
+        // Not Linux: the default range's start.
+    }
+    const first = 10000;
+    for (let attempt = 0; attempt < 200 && low > first; attempt++) {
+        const port = first + Math.floor(Math.random() * (low - first));
+        if (!handedOut.has(port) && (await bindable(port))) {
+            handedOut.add(port);
+            return port;
+        }
+    }
+    throw new Error(`no free port on 127.0.0.1 between ${first} and ${low}`);
 }
 
 /** A real server process on 127.0.0.1 with throw-away data; subclasses say how to start it and when it is ready. */
