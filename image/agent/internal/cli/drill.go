@@ -27,7 +27,11 @@ const (
 // (with the restore identity), and records each outcome in the bucket and on the
 // workdir volume. It fails when any drill failed.
 func drillCommand(src env.Source, log *logx.Logger, out io.Writer) int {
-	r, err := restorer(src, log)
+	settings, err := LoadSettings(src)
+	var r *restore.Restorer
+	if err == nil {
+		r, err = restorerWith(settings, src, log)
+	}
 	var targets []restore.DrillTarget
 	var base restore.DrillRequest
 	if err == nil {
@@ -53,7 +57,7 @@ func drillCommand(src env.Source, log *logx.Logger, out io.Writer) int {
 		one.Location.Database = t.Backup
 		req := base.ForTarget(t, time.Now())
 		result := drillOne(ctx, &one, req, log)
-		recordDrillLocally(src, t.Backup, result, log)
+		recordDrillLocally(records.Store{Dir: settings.StateDir}, t.Backup, result, log)
 		line := string(result.Outcome)
 		if result.Cause != "" {
 			line += ": " + result.Cause
@@ -107,12 +111,8 @@ func detail(text string) string {
 
 // recordDrillLocally adds the drill to the model's record on the workdir volume, where
 // status, the health check and the daemon's metrics read it.
-func recordDrillLocally(src env.Source, model string, d records.Drill, log *logx.Logger) {
-	s, err := LoadSettings(src)
-	if err != nil {
-		return
-	}
-	err = records.Store{Dir: s.StateDir}.Update(model, func(m *records.Model) {
+func recordDrillLocally(store records.Store, model string, d records.Drill, log *logx.Logger) {
+	err := store.Update(model, func(m *records.Model) {
 		if m.Drills == nil {
 			m.Drills = &records.Drills{}
 		}

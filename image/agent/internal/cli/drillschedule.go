@@ -41,7 +41,6 @@ func runDrills(ctx context.Context, log *logx.Logger) {
 		return
 	}
 	cmd := exec.CommandContext(ctx, self, "drill")
-	cmd.Env = append(os.Environ(), "DRILL_ID="+time.Now().UTC().Format("20060102T150405Z"))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = time.Minute

@@ -23,6 +23,11 @@ func restorer(src env.Source, log *logx.Logger) (*restore.Restorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	return restorerWith(settings, src, log)
+}
+
+// restorerWith builds a Restorer from settings already loaded.
+func restorerWith(settings Settings, src env.Source, log *logx.Logger) (*restore.Restorer, error) {
 	tz, err := schedule.LoadLocation(settings.TZ)
 	if err != nil {
 		return nil, err
@@ -43,7 +48,7 @@ func restorer(src env.Source, log *logx.Logger) (*restore.Restorer, error) {
 	}
 	policy.Location = tz
 	return &restore.Restorer{Location: location, Bucket: bucket, TZ: tz, Workdir: settings.Workdir, Sqlpackage: lookupOr(src, "SQLPACKAGE_BIN", "sqlpackage"),
-		Redactor: redact.New(location.SecretAccessKey, password), Log: log, Host: hostname(), Policy: policy}, nil
+		Redactor: redact.New(location.SecretAccessKey, password), Log: log, Host: hostname(), Policy: policy, LeaseTTL: settings.LeaseTTL}, nil
 }
 
 func listCommand(src env.Source, log *logx.Logger, out io.Writer) int {

@@ -23,36 +23,39 @@ type Sample struct {
 	Verdict records.Verdict
 }
 
+// Names are every metric the agent serves (the shipped alert rules' test reads them),
+// and descriptions their descriptions, in the same order: both filled by metric.
 var (
-	lastSuccess = prometheus.NewDesc("sqlserver_backup_last_success_timestamp_seconds", "When the model's last verified backup finished (Unix time).", []string{"model"}, nil)
-	lastRun     = prometheus.NewDesc("sqlserver_backup_last_run_timestamp_seconds", "When the model's last run finished, or started if it is running (Unix time).", []string{"model"}, nil)
-	lastOutcome = prometheus.NewDesc("sqlserver_backup_last_outcome", "1 for the outcome of the model's last run (succeeded, failed, interrupted, running), 0 for the others.", []string{"model", "outcome"}, nil)
-	duration    = prometheus.NewDesc("sqlserver_backup_last_duration_seconds", "How long the model's last finished run took.", []string{"model"}, nil)
-	archiveSize = prometheus.NewDesc("sqlserver_backup_last_archive_size_bytes", "Size of the model's last verified archive.", []string{"model"}, nil)
-	runs        = prometheus.NewDesc("sqlserver_backup_runs_total", "Runs of the model by outcome, since the workdir volume was created (skipped: a tick found a run in progress).", []string{"model", "outcome"}, nil)
-	healthy     = prometheus.NewDesc("sqlserver_backup_healthy", "1 when the model is healthy as the health check sees it, else 0.", []string{"model"}, nil)
-	intact      = prometheus.NewDesc("sqlserver_backup_newest_backup_intact", "0 when the last check of the model's newest verified archive found it changed or gone since it was verified, else 1.", []string{"model"}, nil)
-
-	maxAge        = prometheus.NewDesc("sqlserver_backup_max_age_seconds", "The model's health limit: a verified backup older than this (or none for this long since the baseline) is unhealthy.", []string{"model"}, nil)
-	baseline      = prometheus.NewDesc("sqlserver_backup_baseline_timestamp_seconds", "When the model's health clock started (the workdir volume's first use, or the exporter's start): the age of a model that never succeeded.", []string{"model"}, nil)
-	drillMaxAge   = prometheus.NewDesc("sqlserver_backup_drill_max_age_seconds", "With restore drills: a successful drill older than this (or none for this long since the baseline) is stale.", []string{"model"}, nil)
-	drillSuccess  = prometheus.NewDesc("sqlserver_backup_last_drill_success_timestamp_seconds", "When the model's last successful restore drill finished (Unix time).", []string{"model"}, nil)
-	drillOutcome  = prometheus.NewDesc("sqlserver_backup_last_drill_outcome", "1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.", []string{"model", "outcome"}, nil)
-	drillDuration = prometheus.NewDesc("sqlserver_backup_last_drill_duration_seconds", "How long the model's last finished restore drill took.", []string{"model"}, nil)
-	drillRPO      = prometheus.NewDesc("sqlserver_backup_last_drill_recovery_point_age_seconds", "Age of the archive the last successful restore drill restored, when it started: the recovery point it proved.", []string{"model"}, nil)
+	Names        []string
+	descriptions []*prometheus.Desc
 )
 
-// Names are every metric the agent serves, for the shipped alert rules' test.
-var Names = []string{
-	"sqlserver_backup_last_success_timestamp_seconds", "sqlserver_backup_last_run_timestamp_seconds", "sqlserver_backup_last_outcome",
-	"sqlserver_backup_last_duration_seconds", "sqlserver_backup_last_archive_size_bytes", "sqlserver_backup_runs_total", "sqlserver_backup_healthy",
-	"sqlserver_backup_newest_backup_intact", "sqlserver_backup_last_drill_success_timestamp_seconds", "sqlserver_backup_last_drill_outcome",
-	"sqlserver_backup_last_drill_duration_seconds", "sqlserver_backup_last_drill_recovery_point_age_seconds",
-	"sqlserver_backup_max_age_seconds", "sqlserver_backup_baseline_timestamp_seconds", "sqlserver_backup_drill_max_age_seconds",
+// metric describes one metric the agent serves, and lists it.
+func metric(name, help string, labels ...string) *prometheus.Desc {
+	d := prometheus.NewDesc(name, help, labels, nil)
+	Names = append(Names, name)
+	descriptions = append(descriptions, d)
+	return d
 }
 
-// descriptions are every metric's description, in Names' order.
-var descriptions = []*prometheus.Desc{lastSuccess, lastRun, lastOutcome, duration, archiveSize, runs, healthy, intact, drillSuccess, drillOutcome, drillDuration, drillRPO, maxAge, baseline, drillMaxAge}
+var (
+	lastSuccess = metric("sqlserver_backup_last_success_timestamp_seconds", "When the model's last verified backup finished (Unix time).", "model")
+	lastRun     = metric("sqlserver_backup_last_run_timestamp_seconds", "When the model's last run finished, or started if it is running (Unix time).", "model")
+	lastOutcome = metric("sqlserver_backup_last_outcome", "1 for the outcome of the model's last run (succeeded, failed, interrupted, running), 0 for the others.", "model", "outcome")
+	duration    = metric("sqlserver_backup_last_duration_seconds", "How long the model's last finished run took.", "model")
+	archiveSize = metric("sqlserver_backup_last_archive_size_bytes", "Size of the model's last verified archive.", "model")
+	runs        = metric("sqlserver_backup_runs_total", "Runs of the model by outcome, since the workdir volume was created (skipped: a tick found a run in progress).", "model", "outcome")
+	healthy     = metric("sqlserver_backup_healthy", "1 when the model is healthy as the health check sees it, else 0.", "model")
+	intact      = metric("sqlserver_backup_newest_backup_intact", "0 when the last check of the model's newest verified archive found it changed or gone since it was verified, else 1.", "model")
+
+	maxAge        = metric("sqlserver_backup_max_age_seconds", "The model's health limit: a verified backup older than this (or none for this long since the baseline) is unhealthy.", "model")
+	baseline      = metric("sqlserver_backup_baseline_timestamp_seconds", "When the model's health clock started (the workdir volume's first use, or the exporter's start): the age of a model that never succeeded.", "model")
+	drillMaxAge   = metric("sqlserver_backup_drill_max_age_seconds", "With restore drills: a successful drill older than this (or none for this long since the baseline) is stale.", "model")
+	drillSuccess  = metric("sqlserver_backup_last_drill_success_timestamp_seconds", "When the model's last successful restore drill finished (Unix time).", "model")
+	drillOutcome  = metric("sqlserver_backup_last_drill_outcome", "1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.", "model", "outcome")
+	drillDuration = metric("sqlserver_backup_last_drill_duration_seconds", "How long the model's last finished restore drill took.", "model")
+	drillRPO      = metric("sqlserver_backup_last_drill_recovery_point_age_seconds", "Age of the archive the last successful restore drill restored, when it started: the recovery point it proved.", "model")
+)
 
 // Collector reads samples at each scrape.
 type Collector struct {

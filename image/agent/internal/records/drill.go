@@ -96,16 +96,20 @@ func DrillProblem(h *Drills, policy DrillPolicy, now, baseline time.Time) string
 	if policy.MaxAge <= 0 {
 		return ""
 	}
-	if h != nil && h.LastSuccess != nil && h.LastSuccess.FinishedAt != nil {
-		if age := now.Sub(*h.LastSuccess.FinishedAt); age > policy.MaxAge {
-			return fmt.Sprintf("no successful restore drill for %s (limit %s); the last one finished %s", human(age), human(policy.MaxAge), stamp(*h.LastSuccess.FinishedAt))
-		}
+	var finished *time.Time
+	if h != nil && h.LastSuccess != nil {
+		finished = h.LastSuccess.FinishedAt
+	}
+	reference, fromBaseline := since(finished, baseline)
+	age := now.Sub(reference)
+	switch {
+	case age <= policy.MaxAge:
 		return ""
-	}
-	if age := now.Sub(baseline); age > policy.MaxAge {
+	case fromBaseline:
 		return fmt.Sprintf("no successful restore drill for %s (limit %s) since the workdir volume was first used", human(age), human(policy.MaxAge))
+	default:
+		return fmt.Sprintf("no successful restore drill for %s (limit %s); the last one finished %s", human(age), human(policy.MaxAge), stamp(reference))
 	}
-	return ""
 }
 
 // Describe summarizes the last drill for status.

@@ -59,9 +59,14 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s did not finish: %s", prefix, stamp(last.StartedAt), cause)
 	}
 	if v.Healthy {
-		reference, what := clock.Baseline, "since the workdir volume was first used"
-		if m.LastSuccess != nil && m.LastSuccess.FinishedAt != nil {
-			reference, what = *m.LastSuccess.FinishedAt, ""
+		var finished *time.Time
+		if m.LastSuccess != nil {
+			finished = m.LastSuccess.FinishedAt
+		}
+		reference, fromBaseline := since(finished, clock.Baseline)
+		what := ""
+		if fromBaseline {
+			what = "since the workdir volume was first used"
 		}
 		age := clock.Now.Sub(reference)
 		switch {
@@ -116,6 +121,15 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 		}
 	}
 	return v
+}
+
+// since is when an age counts from: the end of the last success, else the baseline
+// (then true: nothing has succeeded yet).
+func since(lastSuccess *time.Time, baseline time.Time) (time.Time, bool) {
+	if lastSuccess != nil {
+		return *lastSuccess, false
+	}
+	return baseline, true
 }
 
 func describeArchive(a *Archive) string {

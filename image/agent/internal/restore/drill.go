@@ -36,8 +36,6 @@ type DrillRequest struct {
 	SourceDatabase string
 	Checks         map[string]bool
 	Timeout        time.Duration
-	// LeaseTTL: how long a killed drill blocks the next (its lease's life without renewal).
-	LeaseTTL time.Duration
 	// template names the database ({database}, {timestamp}); ForTarget renders it.
 	template string
 }
@@ -132,13 +130,7 @@ func (d *drill) check(name, result, detail string) {
 // the bucket. One drill of a database runs at a time (a lease beside its record).
 func (r *Restorer) Drill(ctx context.Context, req DrillRequest, connect Connect) records.Drill {
 	d := &drill{r: r, req: req, record: records.Drill{ID: req.ID, Host: r.Host, StartedAt: time.Now().UTC(), Outcome: records.Running, Server: req.Server.Address()}}
-	defer func() {
-		if d.record.FinishedAt == nil {
-			finished := time.Now().UTC()
-			d.record.FinishedAt = &finished
-			d.record.Duration = finished.Sub(d.record.StartedAt).Seconds()
-		}
-	}()
+	defer d.stamp()
 	if strings.EqualFold(req.Database, req.SourceDatabase) {
 		d.fail("the drill database's name %q is the backed-up database's own: a drill never restores over a database; use a template with {timestamp}", req.Database)
 		return d.record
@@ -154,11 +146,12 @@ func (r *Restorer) Drill(ctx context.Context, req DrillRequest, connect Connect)
 		return d.record
 	}
 	held, err := lease.Acquire(ctx, r.Bucket, lease.Holder{Host: r.Host, PID: os.Getpid(), Trigger: "drill", RunID: req.ID, Owner: r.Location.Owner},
-		lease.Options{Folder: r.drillLeaseFolder(), Caps: caps, TTL: req.LeaseTTL, Settle: 5 * time.Second})
+		lease.Options{Folder: r.drillLeaseFolder(), Caps: caps, TTL: r.LeaseTTL, Settle: 5 * time.Second})
 	var busy *lease.HeldError
 	if errors.As(err, &busy) {
 		d.record.Outcome = records.DrillSkipped
-		d.record.Cause = "another drill of this database is running (" + strings.TrimPrefix(busy.Error(), "another run of this model holds the bucket lease ") + ")"
+		h := busy.Record.Holder
+		d.record.Cause = fmt.Sprintf("another drill of this database is running (drill %s, pid %d on %s, since %s)", h.RunID, h.PID, h.Host, busy.Record.AcquiredAt.UTC().Format(time.RFC3339))
 		return d.record
 	}
 	if err != nil {
@@ -176,10 +169,12 @@ func (r *Restorer) Drill(ctx context.Context, req DrillRequest, connect Connect)
 		return d.record
 	}
 	d.run(ctx, connect)
+	d.finish()
 	return d.record
 }
 
-// run is the drill once the lease is held; its outcome is in d.record.
+// run is the drill once the lease is held; its outcome is in d.record (the caller
+// records it in the bucket).
 func (d *drill) run(ctx context.Context, connect Connect) {
 	r, req := d.r, d.req
 	d.step = "listing the backups"
@@ -189,7 +184,6 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 	}
 	if err != nil {
 		d.fail("cannot list the backups: %v", err)
-		d.finish()
 		return
 	}
 	// The newest backup: the newest archive a run verified (it has a manifest). One that
@@ -200,19 +194,16 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 	if !ok {
 		d.record.Outcome = records.DrillSkipped
 		d.record.Cause = fmt.Sprintf("no verified backup under %s yet: nothing to drill", r.where(folder.Prefix))
-		d.finish()
 		return
 	}
 	taken := entry.Time.UTC()
 	d.record.Archive, d.record.ArchiveTakenAt = entry.Key, &taken
 	if !entry.Verified {
 		d.fail("the newest backup %s is no longer intact: %s", entry.Key, entry.Problem)
-		d.finish()
 		return
 	}
 	if problem := r.foreign(entry, Request{}); problem != "" {
 		d.fail("%s", problem)
-		d.finish()
 		return
 	}
 
@@ -220,7 +211,6 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 	sql, err := connect(ctx, req.Server)
 	if err != nil {
 		d.fail("%v", err)
-		d.finish()
 		return
 	}
 	defer sql.Close()
@@ -228,12 +218,10 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 	exists, err := sql.Exists(ctx, req.Database)
 	if err != nil {
 		d.fail("%v", err)
-		d.finish()
 		return
 	}
 	if exists {
 		d.fail("database %s already exists on %s: a drill never restores into an existing database (drop it, or change the drill's database name template)", req.Database, req.Server.Address())
-		d.finish()
 		return
 	}
 	// The name is in the bucket before the database can exist: whatever happens to
@@ -243,7 +231,6 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 	if err := r.writeDrills(d.history); err != nil {
 		d.fail("cannot record the drill in %s before it starts: %v", r.where(r.DrillsKey()), err)
 		d.record.Database = ""
-		d.finish()
 		return
 	}
 	defer d.drop(sql)
@@ -254,18 +241,12 @@ func (d *drill) run(ctx context.Context, connect Connect) {
 func (d *drill) restoreAndCheck(ctx context.Context, sql SQL, entry catalog.Entry) {
 	r, req := d.r, d.req
 	d.step = "downloading " + entry.Key
-	if err := os.MkdirAll(r.Workdir, 0o750); err != nil {
-		d.fail("cannot create the workdir %s: %v", r.Workdir, err)
-		return
-	}
-	r.clearLeftovers()
-	work, held, err := newWorkFolder(r.Workdir)
+	work, done, err := r.newWorkFolder()
 	if err != nil {
-		d.fail("cannot create a folder for the download in %s: %v", r.Workdir, err)
+		d.fail("%v", err)
 		return
 	}
-	defer os.RemoveAll(work)
-	defer held.Release()
+	defer done()
 	got, err := r.fetch(ctx, entry.Key, work)
 	if err != nil {
 		d.fail("could not download %s: %v", r.where(entry.Key), err)
@@ -352,6 +333,7 @@ func (d *drill) checkTotals(ctx context.Context, sql SQL, entry catalog.Entry) b
 }
 
 // drop removes the drill database, with a deadline of its own (the drill's may be over).
+// It runs before the outcome is recorded, so a database left behind is in the record.
 func (d *drill) drop(sql SQL) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -366,7 +348,6 @@ func (d *drill) drop(sql SQL) {
 		d.record.Dropped = true
 		d.r.Log.Info("dropped the drill database %s on %s", d.req.Database, d.req.Server.Address())
 	}
-	d.finish()
 }
 
 // dropLeftover drops the database of an earlier drill that was killed before it
@@ -387,13 +368,18 @@ func (d *drill) dropLeftover(ctx context.Context, sql SQL) {
 	d.record.Warnings = append(d.record.Warnings, fmt.Sprintf("dropped %s, left on %s by the drill started %s that was killed", last.Database, last.Server, last.StartedAt.Format(time.RFC3339)))
 }
 
-// finish records the outcome in the bucket (the caller records it locally).
-func (d *drill) finish() {
+// stamp records when the drill ended (once).
+func (d *drill) stamp() {
 	if d.record.FinishedAt == nil {
 		finished := time.Now().UTC()
 		d.record.FinishedAt = &finished
 		d.record.Duration = finished.Sub(d.record.StartedAt).Seconds()
 	}
+}
+
+// finish records the outcome in the bucket (the caller records it locally).
+func (d *drill) finish() {
+	d.stamp()
 	d.history.Add(d.record)
 	if err := d.r.writeDrills(d.history); err != nil {
 		d.record.Warnings = append(d.record.Warnings, fmt.Sprintf("could not record the drill's outcome in %s: %v", d.r.where(d.r.DrillsKey()), err))

@@ -2,7 +2,6 @@ package restore
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,10 +56,9 @@ func LoadDrillRequests(src env.Source, now time.Time) ([]DrillTarget, DrillReque
 	if len(targets) == 0 && spec == "" {
 		p.add("DRILL_TARGETS is required: <backup name>=<source database>, comma-separated")
 	}
-	r, err := loadDrillRequest(src, &p, now)
+	r := loadDrillRequest(src, &p, now)
 	for _, t := range targets {
-		r.SourceDatabase = t.Source
-		if name := r.ForTarget(t, now).Database; err == nil && !drillDatabaseName.MatchString(name) {
+		if name := r.ForTarget(t, now).Database; !drillDatabaseName.MatchString(name) {
 			p.add("DRILL_DATABASE_TEMPLATE gives %q for %s, not a database name SQL Server takes unquoted (a letter or _, then letters, digits, _ @ # $ -, at most 128)", name, t.Backup)
 		}
 	}
@@ -77,33 +75,19 @@ func (r DrillRequest) ForTarget(t DrillTarget, now time.Time) DrillRequest {
 	return r
 }
 
-func loadDrillRequest(src env.Source, p *Problems, now time.Time) (DrillRequest, error) {
+func loadDrillRequest(src env.Source, p *Problems, now time.Time) DrillRequest {
 	r := DrillRequest{
 		ID: get(src, p, "DRILL_ID"),
-		Server: sqlserver.Server{Host: get(src, p, "DRILL_SERVER_HOST"), User: get(src, p, "DRILL_SERVER_USERNAME"),
-			Password: get(src, p, "DRILL_SERVER_PASSWORD")},
-		Checks: map[string]bool{},
+		Server: sqlserver.Server{Host: get(src, p, "DRILL_SERVER_HOST"), Port: portVar(src, p, "DRILL_SERVER_PORT"), User: get(src, p, "DRILL_SERVER_USERNAME"),
+			Password: get(src, p, "DRILL_SERVER_PASSWORD"), TrustCert: flagVar(src, p, "DRILL_TRUST_CERT")},
+		Checks:  map[string]bool{},
+		Timeout: secondsVar(src, p, "DRILL_TIMEOUT_SECONDS"),
 	}
 	if r.ID == "" {
 		r.ID = now.UTC().Format(drillTimestamp)
 	}
 	if r.Server.User == "" {
 		r.Server.User = "sa"
-	}
-	port := get(src, p, "DRILL_SERVER_PORT")
-	if port == "" {
-		port = "1433"
-	}
-	var err error
-	if r.Server.Port, err = strconv.Atoi(port); err != nil || r.Server.Port < 1 || r.Server.Port > 65535 {
-		p.add("DRILL_SERVER_PORT must be a port number from 1 to 65535")
-	}
-	switch v := strings.ToLower(get(src, p, "DRILL_TRUST_CERT")); v {
-	case "", "0", "false":
-	case "1", "true":
-		r.Server.TrustCert = true
-	default:
-		p.add("DRILL_TRUST_CERT must be true or false")
 	}
 	for name, value := range map[string]string{"DRILL_SERVER_HOST": r.Server.Host, "DRILL_SERVER_PASSWORD": r.Server.Password} {
 		if value == "" {
@@ -116,7 +100,6 @@ func loadDrillRequest(src env.Source, p *Problems, now time.Time) (DrillRequest,
 	}
 	if !strings.Contains(r.template, "{timestamp}") {
 		p.add("DRILL_DATABASE_TEMPLATE %q must contain {timestamp}: every drill restores into a database of its own", r.template)
-		return r, *p
 	}
 	checks := get(src, p, "DRILL_CHECKS")
 	if checks == "" {
@@ -131,20 +114,5 @@ func loadDrillRequest(src env.Source, p *Problems, now time.Time) (DrillRequest,
 			p.add("DRILL_CHECKS %q: %q is not a check (%s, or none)", checks, c, strings.Join(DrillChecks, ", "))
 		}
 	}
-	if t := get(src, p, "DRILL_TIMEOUT_SECONDS"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 {
-			p.add("DRILL_TIMEOUT_SECONDS must be a whole number of seconds")
-		}
-		r.Timeout = time.Duration(n) * time.Second
-	}
-	r.LeaseTTL = 5 * time.Minute
-	if t := get(src, p, "LEASE_SECONDS"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 30 {
-			p.add("LEASE_SECONDS must be a whole number of seconds, at least 30")
-		}
-		r.LeaseTTL = time.Duration(n) * time.Second
-	}
-	return r, nil
+	return r
 }

@@ -137,19 +137,24 @@ func (a *asyncHash) Sum() string {
 	return hex.EncodeToString(a.h.Sum(nil))
 }
 
-// newWorkFolder makes a restore's own folder in the workdir and holds its lock while
-// the restore lasts, so a later restore can tell an abandoned folder from a live one.
-func newWorkFolder(workdir string) (string, *lock.Lock, error) {
-	work, err := os.MkdirTemp(workdir, "restore-")
-	if err != nil {
-		return "", nil, err
+// newWorkFolder makes a restore's own folder in the workdir (and the workdir: a fresh
+// volume, a restore-only container, may not have it yet), after removing what killed
+// restores left. It holds the folder's lock while the restore lasts, so a later
+// restore can tell an abandoned folder from a live one; done removes it.
+func (r *Restorer) newWorkFolder() (work string, done func(), err error) {
+	if err := os.MkdirAll(r.Workdir, 0o750); err != nil {
+		return "", nil, fmt.Errorf("cannot create the workdir %s: %v", r.Workdir, err)
 	}
-	held, err := lock.TryAcquire(filepath.Join(work, ".lock"), lock.Holder{PID: os.Getpid()})
-	if err != nil {
+	r.clearLeftovers()
+	work, err = os.MkdirTemp(r.Workdir, "restore-")
+	if err == nil {
+		var held *lock.Lock
+		if held, err = lock.TryAcquire(filepath.Join(work, ".lock"), lock.Holder{PID: os.Getpid()}); err == nil {
+			return work, func() { held.Release(); os.RemoveAll(work) }, nil
+		}
 		os.RemoveAll(work)
-		return "", nil, err
 	}
-	return work, held, nil
+	return "", nil, fmt.Errorf("cannot create a folder for the download in %s: %v", r.Workdir, err)
 }
 
 // clearLeftovers removes the folders of restores that were killed (nobody holds their lock).

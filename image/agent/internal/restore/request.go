@@ -90,6 +90,44 @@ func get(src env.Source, problems *Problems, name string) string {
 	return v
 }
 
+// portVar reads a TCP port; SQL Server's 1433 when unset.
+func portVar(src env.Source, problems *Problems, name string) int {
+	text := get(src, problems, name)
+	if text == "" {
+		return 1433
+	}
+	port, err := strconv.Atoi(text)
+	if err != nil || port < 1 || port > 65535 {
+		problems.add("%s must be a port number from 1 to 65535", name)
+	}
+	return port
+}
+
+// flagVar reads true or false (1 or 0); false when unset.
+func flagVar(src env.Source, problems *Problems, name string) bool {
+	switch strings.ToLower(get(src, problems, name)) {
+	case "", "0", "false":
+		return false
+	case "1", "true":
+		return true
+	}
+	problems.add("%s must be true or false", name)
+	return false
+}
+
+// secondsVar reads a whole number of seconds; 0 (none) when unset.
+func secondsVar(src env.Source, problems *Problems, name string) time.Duration {
+	text := get(src, problems, name)
+	if text == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 {
+		problems.add("%s must be a whole number of seconds", name)
+	}
+	return time.Duration(n) * time.Second
+}
+
 // LoadLocation reads where backups are from the environment.
 func LoadLocation(src env.Source) (Location, error) {
 	var p Problems
@@ -163,31 +201,12 @@ func LoadRequest(src env.Source, loc *time.Location) (Request, error) {
 	if r.TargetUser == "" {
 		r.TargetUser = "sa"
 	}
-	port := get(src, &p, "RESTORE_TARGET_PORT")
-	if port == "" {
-		port = "1433"
-	}
+	r.TargetPort = portVar(src, &p, "RESTORE_TARGET_PORT")
+	r.TrustCert = flagVar(src, &p, "RESTORE_TRUST_CERT")
+	r.Force = flagVar(src, &p, "RESTORE_FORCE")
+	r.AllowOtherDeployment = flagVar(src, &p, "RESTORE_ALLOW_OTHER_DEPLOYMENT")
+	r.Timeout = secondsVar(src, &p, "RESTORE_TIMEOUT_SECONDS")
 	var err error
-	if r.TargetPort, err = strconv.Atoi(port); err != nil || r.TargetPort < 1 || r.TargetPort > 65535 {
-		p.add("RESTORE_TARGET_PORT must be a port number from 1 to 65535")
-	}
-	for name, ptr := range map[string]*bool{"RESTORE_TRUST_CERT": &r.TrustCert, "RESTORE_FORCE": &r.Force, "RESTORE_ALLOW_OTHER_DEPLOYMENT": &r.AllowOtherDeployment} {
-		v := get(src, &p, name)
-		switch strings.ToLower(v) {
-		case "", "0", "false":
-		case "1", "true":
-			*ptr = true
-		default:
-			p.add("%s must be true or false", name)
-		}
-	}
-	if t := get(src, &p, "RESTORE_TIMEOUT_SECONDS"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 {
-			p.add("RESTORE_TIMEOUT_SECONDS must be a whole number of seconds")
-		}
-		r.Timeout = time.Duration(n) * time.Second
-	}
 	for name, value := range map[string]string{"RESTORE_TARGET_HOST": r.TargetHost, "RESTORE_TARGET_DATABASE": r.TargetDatabase, "RESTORE_TARGET_PASSWORD": r.TargetPassword} {
 		if value == "" {
 			p.add("%s is required", name)

@@ -52,6 +52,9 @@ type Restorer struct {
 	Host       string
 	// Policy is the backups' retention policy, to show what the next run deletes in `list`.
 	Policy retention.Policy
+	// LeaseTTL: the life of a drill's lease without renewal (LEASE_SECONDS): how long a
+	// killed drill blocks the next.
+	LeaseTTL time.Duration
 }
 
 // List prints the model's backups, oldest first, with what retention does with each.
@@ -175,17 +178,11 @@ func (r *Restorer) Restore(ctx context.Context, req Request) Outcome {
 	}
 	r.Log.Info("restoring %s into database %s on %s,%d", r.where(entry.Key), req.TargetDatabase, req.TargetHost, req.TargetPort)
 
-	// A fresh volume (a restore-only container) may not have the workdir yet.
-	if err := os.MkdirAll(r.Workdir, 0o750); err != nil {
-		return fail("cannot create the workdir %s: %v", r.Workdir, err)
-	}
-	r.clearLeftovers()
-	work, held, err := newWorkFolder(r.Workdir)
+	work, done, err := r.newWorkFolder()
 	if err != nil {
-		return fail("cannot create a folder for the download in %s: %v", r.Workdir, err)
+		return fail("%v", err)
 	}
-	defer os.RemoveAll(work)
-	defer held.Release()
+	defer done()
 	started := time.Now()
 	got, err := r.fetch(ctx, entry.Key, work)
 	if err != nil {

@@ -55,14 +55,21 @@ func context10s(t *testing.T) context.Context {
 	return ctx
 }
 
-func TestLogsInOverTLSAndRunsEveryDrillStatementAgainstTheSQLServerTestDouble(t *testing.T) {
-	server, state := doubleServer(t, "p@ss'w]rd;x=1")
+// openDouble logs in to a fresh SQL Server TEST DOUBLE; the client closes with the test.
+func openDouble(t *testing.T, password string) (*Client, string, context.Context) {
+	t.Helper()
+	server, state := doubleServer(t, password)
 	ctx := context10s(t)
 	c, err := Open(ctx, server)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return c, state, ctx
+}
+
+func TestLogsInOverTLSAndRunsEveryDrillStatementAgainstTheSQLServerTestDouble(t *testing.T) {
+	c, state, ctx := openDouble(t, "p@ss'w]rd;x=1")
 	writeState(t, state, "databases/Orders_drill_1.json", `{"tables": 4, "rows": 5120}`)
 	if ok, err := c.Exists(ctx, "Orders_drill_1"); err != nil || !ok {
 		t.Fatalf("exists: %v %v", ok, err)
@@ -86,16 +93,10 @@ func TestLogsInOverTLSAndRunsEveryDrillStatementAgainstTheSQLServerTestDouble(t 
 }
 
 func TestCheckDBErrorsComeBackAsACheckErrorWithEveryMessage(t *testing.T) {
-	server, state := doubleServer(t, "secret")
-	ctx := context10s(t)
-	c, err := Open(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, state, ctx := openDouble(t, "secret")
 	writeState(t, state, "databases/D.json", `{"tables": 1, "rows": 1}`)
 	writeState(t, state, "control.json", `{"checkdbErrors": ["Table error: page (1:153) could not be processed.", "CHECKDB found 0 allocation errors and 1 consistency errors in database 'D'."]}`)
-	err = c.CheckDB(ctx, "D")
+	err := c.CheckDB(ctx, "D")
 	var check *CheckError
 	if !errors.As(err, &check) || len(check.Messages) != 2 || !strings.Contains(check.Messages[0], "Msg 8928, Level 16: Table error") {
 		t.Fatalf("got %v", err)
@@ -118,16 +119,10 @@ func TestAWrongPasswordIsALoginFailureThatNeverShowsThePassword(t *testing.T) {
 }
 
 func TestAKilledConnectionIsAnErrorNotACorruption(t *testing.T) {
-	server, state := doubleServer(t, "secret")
-	ctx := context10s(t)
-	c, err := Open(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, state, ctx := openDouble(t, "secret")
 	writeState(t, state, "databases/D.json", `{"tables": 1, "rows": 1}`)
 	writeState(t, state, "control.json", `{"killOn": "DBCC"}`)
-	err = c.CheckDB(ctx, "D")
+	err := c.CheckDB(ctx, "D")
 	var check *CheckError
 	if err == nil || errors.As(err, &check) || !strings.Contains(err.Error(), "did not complete") {
 		t.Fatalf("got %v", err)
