@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem } from "./cron";
+import { DEFAULT_DRILL_TEMPLATE, DRILL_CHECKS, DRILL_DATABASE_NAME, drillDatabaseName } from "./drill";
 import { Draft, isKnown, UNKNOWN, Unknown } from "./draft";
 import { dnsLabelProblem, dnsSubdomainProblem, labelValueProblem } from "./kubernetesNames";
 import { Problem, SqlServerBackupArgsError } from "./problem";
@@ -321,12 +322,6 @@ function checkRestore(list: ProblemList, args: SqlServerBackupArgs): void {
     }
 }
 
-/** The checks a drill can run (the agent's DRILL_CHECKS). */
-const DRILL_CHECK_NAMES = ["checkdb", "totals"];
-
-/** A drill database's name as SQL Server takes it unquoted, and as the agent checks it. */
-const DRILL_DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_@#$-]{0,127}$/;
-
 function checkDrill(list: ProblemList, args: SqlServerBackupArgs): void {
     const drill = args.drill!;
     if (args.target === undefined) list.add("drill", "needs a target (docker or kubernetes) to run on.");
@@ -338,21 +333,21 @@ function checkDrill(list: ProblemList, args: SqlServerBackupArgs): void {
         list.add("drill.databases", `"${unknownName}" is not one of the databases (${names.join(", ")}).`);
     }
     if (new Set(drilled).size !== drilled.length) list.add("drill.databases", "names a database twice.");
-    const template = drill.databaseNameTemplate ?? "{database}_drill_{timestamp}";
+    const template = drill.databaseNameTemplate ?? DEFAULT_DRILL_TEMPLATE;
     if (!template.includes("{timestamp}")) {
         list.add("drill.databaseNameTemplate", `"${template}" must contain {timestamp}: every drill restores into a new database of its own, never an existing one.`);
     } else {
         for (const db of args.databases ?? []) {
             const source = known(db.database);
             if (!drilled.includes(db.name) || source === undefined || !isKnown(source)) continue;
-            const example = template.replace("{database}", String(source)).replace("{timestamp}", "20261206T060000Z");
+            const example = drillDatabaseName(template, String(source), "20261206T060000Z");
             if (!DRILL_DATABASE_NAME.test(example)) {
                 list.add("drill.databaseNameTemplate", `gives "${example}" for ${db.name}: a drill database's name must start with a letter or _ and hold only letters, digits, _ @ # $ - (at most 128).`);
             }
         }
     }
     for (const check of drill.checks ?? []) {
-        if (!DRILL_CHECK_NAMES.includes(check)) list.add("drill.checks", `"${check}" is not a check: use ${DRILL_CHECK_NAMES.join(", ")} (or [] for the import only).`);
+        if (!(DRILL_CHECKS as readonly string[]).includes(check)) list.add("drill.checks", `"${check}" is not a check: use ${DRILL_CHECKS.join(", ")} (or [] for the import only).`);
     }
     list.check("drill.timeoutSeconds", drill.timeoutSeconds, range(60, 7 * 86400));
     list.check("drill.maxAgeSeconds", drill.maxAgeSeconds, range(3600, 366 * 86400));

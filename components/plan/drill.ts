@@ -3,30 +3,20 @@
  * the files they read. The targets run them (the Docker daemon beside the backups, a
  * CronJob on Kubernetes); the agent's `drill` does the work.
  */
+import { DEFAULT_DRILL_TEMPLATE, DRILL_CHECKS } from "../args/drill";
 import { DrillArgs } from "../args/types";
 import { BackupSettings } from "../args/settings";
 import { maxBackupAgeSeconds } from "../args/scheduleMath";
-import { DEFAULTS, ENV } from "./defaults";
+import { ENV } from "./defaults";
 import { storageLocation } from "./job";
-
-/** The default name of a drill's database (`{timestamp}`: the drill's start, UTC). */
-export const DEFAULT_DRILL_TEMPLATE = "{database}_drill_{timestamp}";
-
-/** The checks a drill can run after the import (the agent's restore.CheckDBCC and CheckTotals). */
-export const DRILL_CHECKS = ["checkdb", "totals"] as const;
-
-/** The checks a drill runs by default: all of them. */
-export const DEFAULT_DRILL_CHECKS: readonly string[] = DRILL_CHECKS;
+import { SqlLogin, sqlLoginDefaults } from "./restore";
 
 /** Seconds one database's drill may take by default. */
 export const DEFAULT_DRILL_TIMEOUT_SECONDS = 7200;
 
 /** The server a drill restores into, with defaults applied. */
-export interface DrillServer {
+export interface DrillServer extends SqlLogin {
     host: string;
-    port: number;
-    username: string;
-    trustServerCertificate: boolean;
 }
 
 /** Drills as resolved: plain data, no secret. */
@@ -53,7 +43,8 @@ export function drillSettings(settings: BackupSettings, drill: Omit<DrillArgs, "
         server: drill.server,
         databases,
         template: drill.databaseNameTemplate ?? DEFAULT_DRILL_TEMPLATE,
-        checks: [...(drill.checks ?? DEFAULT_DRILL_CHECKS)],
+        // All of them unless the argument names some.
+        checks: [...(drill.checks ?? DRILL_CHECKS)],
         timeoutSeconds,
         // A drill per run of the schedule, each database after the other: stale after the
         // longest gap plus every database's drill time.
@@ -63,13 +54,8 @@ export function drillSettings(settings: BackupSettings, drill: Omit<DrillArgs, "
 }
 
 /** The server's defaults. */
-export function drillServerDefaults(server: { host: string; port?: number; username?: string; trustServerCertificate?: boolean }): DrillServer {
-    return {
-        host: server.host,
-        port: server.port ?? DEFAULTS.port,
-        username: server.username ?? DEFAULTS.username,
-        trustServerCertificate: server.trustServerCertificate ?? DEFAULTS.trustServerCertificate,
-    };
+export function drillServerDefaults(server: { host: string } & Partial<SqlLogin>): DrillServer {
+    return { host: server.host, ...sqlLoginDefaults(server) };
 }
 
 /** How drills count toward health, for every process that evaluates it (daemon, status, exporter). */

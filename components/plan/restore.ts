@@ -60,13 +60,19 @@ export function restoreFiles(settings: BackupSettings): string[] {
 /** The exit code of a restore whose id already ran (the agent's restore.ExitAlreadyRan). */
 export const RESTORE_ALREADY_RAN_EXIT_CODE = 3;
 
+/** How a job logs in to a SQL Server it restores into, defaults applied: a restore's target, a drill's server. */
+export type SqlLogin = Pick<RestoreTarget, "port" | "username" | "trustServerCertificate">;
+
+/** The login's defaults (port 1433, `sa`, the certificate checked). */
+export function sqlLoginDefaults(login: Partial<SqlLogin>): SqlLogin {
+    return {
+        port: login.port ?? DEFAULTS.port,
+        username: login.username ?? DEFAULTS.username,
+        trustServerCertificate: login.trustServerCertificate ?? DEFAULTS.trustServerCertificate,
+    };
+}
+
 /** Defaults of the restore target. */
 export function restoreTargetDefaults(target: Omit<RestoreTarget, "port" | "username" | "trustServerCertificate"> & Partial<RestoreTarget>): RestoreTarget {
-    return {
-        host: target.host,
-        database: target.database,
-        port: target.port ?? DEFAULTS.port,
-        username: target.username ?? DEFAULTS.username,
-        trustServerCertificate: target.trustServerCertificate ?? DEFAULTS.trustServerCertificate,
-    };
+    return { host: target.host, database: target.database, ...sqlLoginDefaults(target) };
 }

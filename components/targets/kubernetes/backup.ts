@@ -12,7 +12,7 @@ import { kubernetesCommands } from "../../plan/operatorCommands";
 import { DeployedTarget, TargetInputs } from "../types";
 import { deployMonitor } from "./monitor";
 import { deployDrills } from "./drill";
-import { envEntries, jobSpec, KUBERNETES_DEFAULTS, kubernetesOptions, podEnvironment, secretWithData } from "./pod";
+import { cronJobScheduling, envEntries, jobSpec, kubernetesOptions, podEnvironment, secretWithData } from "./pod";
 
 /** Labels a namespace gets when the component creates it: the `restricted` Pod Security Standard, enforced. */
 export const RESTRICTED_NAMESPACE_LABELS = {
@@ -162,13 +162,8 @@ export function deployKubernetesTarget(target: KubernetesTargetArgs, inputs: Tar
                 spec: {
                     schedule: plan.apply((p) => p.settings.schedule.cron),
                     timeZone: plan.apply((p) => p.settings.schedule.timeZone),
-                    // Runs are kept apart by the bucket lease (a tick finding a run skips):
-                    // Forbid would let one pod that cannot start hold every later run.
-                    concurrencyPolicy: "Allow",
-                    startingDeadlineSeconds: target.startingDeadlineSeconds ?? KUBERNETES_DEFAULTS.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: target.historyLimits?.successful ?? KUBERNETES_DEFAULTS.successfulJobsHistoryLimit,
-                    failedJobsHistoryLimit: target.historyLimits?.failed ?? KUBERNETES_DEFAULTS.failedJobsHistoryLimit,
-                    suspend: target.suspend ?? false,
+                    // A tick that finds a run in progress skips (the bucket lease).
+                    ...cronJobScheduling(target),
                     jobTemplate: {
                         metadata: { labels },
                         spec: jobSpec(target, {

@@ -6,7 +6,7 @@ import { secretFileVariables, standardLabels } from "../../plan/job";
 import { childName, KubernetesNames } from "../../plan/naming";
 import { RESTORE_PLATFORM_MARGIN_SECONDS } from "../../plan/restore";
 import { TargetInputs } from "../types";
-import { envEntries, jobSpec, KUBERNETES_DEFAULTS, podEnvironment, secretWithData } from "./pod";
+import { cronJobScheduling, envEntries, jobSpec, podEnvironment, secretWithData } from "./pod";
 
 /**
  * Restore drills on a cluster: a CronJob running the agent's `drill` (every drilled
@@ -36,12 +36,8 @@ export function deployDrills(
             spec: {
                 schedule: drill.settings.apply((d) => d.schedule),
                 timeZone: inputs.settings.apply((s) => s.schedule.timeZone),
-                // A drill that cannot start never holds later ones: the lease keeps drills apart.
-                concurrencyPolicy: "Allow",
-                startingDeadlineSeconds: target.startingDeadlineSeconds ?? KUBERNETES_DEFAULTS.startingDeadlineSeconds,
-                successfulJobsHistoryLimit: target.historyLimits?.successful ?? KUBERNETES_DEFAULTS.successfulJobsHistoryLimit,
-                failedJobsHistoryLimit: target.historyLimits?.failed ?? KUBERNETES_DEFAULTS.failedJobsHistoryLimit,
-                suspend: target.suspend ?? false,
+                // Drills of one database are kept apart by their lease.
+                ...cronJobScheduling(target),
                 jobTemplate: {
                     metadata: { labels },
                     spec: jobSpec(

@@ -164,6 +164,24 @@ export function jobSpec(target: KubernetesTargetArgs, pod: BackupPod, overrides:
     };
 }
 
+/**
+ * How the target's CronJobs schedule: the starting deadline, the Jobs kept, suspension.
+ * Runs are kept apart by leases in the bucket, never by Forbid: one pod that cannot
+ * start would hold every later run.
+ */
+export function cronJobScheduling(target: KubernetesTargetArgs): Pick<
+    k8s.types.input.batch.v1.CronJobSpec,
+    "concurrencyPolicy" | "startingDeadlineSeconds" | "successfulJobsHistoryLimit" | "failedJobsHistoryLimit" | "suspend"
+> {
+    return {
+        concurrencyPolicy: "Allow",
+        startingDeadlineSeconds: target.startingDeadlineSeconds ?? KUBERNETES_DEFAULTS.startingDeadlineSeconds,
+        successfulJobsHistoryLimit: target.historyLimits?.successful ?? KUBERNETES_DEFAULTS.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: target.historyLimits?.failed ?? KUBERNETES_DEFAULTS.failedJobsHistoryLimit,
+        suspend: target.suspend ?? false,
+    };
+}
+
 /** The container's name in every pod of the target. */
 export const CONTAINER_NAME = "sqlserver-backup";
 

@@ -1,7 +1,8 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { goProgram } from "../../goProgram";
 import { BackupSettings } from "../../../components/args/settings";
 import { DrillArgs } from "../../../components/args/types";
 import { DrillServer, drillEnvironment, drillFiles, drillSettings } from "../../../components/plan/drill";
@@ -14,15 +15,9 @@ import { agentBinary } from "../../agent/helpers";
 import { CommandResult } from "./exec";
 
 const REPO = path.resolve(__dirname, "../../..");
-let sqlpackageBuilt: string | undefined;
-
 /** The sqlpackage TEST DOUBLE (tests/doubles/sqlpackage-double), built once per test process. */
 export function sqlpackageDouble(): string {
-    if (sqlpackageBuilt) return sqlpackageBuilt;
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlpackage-double-")), "sqlpackage");
-    execFileSync("go", ["build", "-o", out, "."], { cwd: path.join(REPO, "tests/doubles/sqlpackage-double"), stdio: "pipe" });
-    sqlpackageBuilt = out;
-    return out;
+    return goProgram("tests/doubles/sqlpackage-double", "sqlpackage");
 }
 
 /**

@@ -1,19 +1,10 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { ChildProcess, spawn } from "child_process";
+import { goProgram } from "../../goProgram";
 import { freePort } from "./s3server";
-
-const REPO = path.resolve(__dirname, "../../..");
-let built: string | undefined;
 
 /** The s3-proxy-double binary (tests/doubles/s3-proxy-double), built once per test process. */
 function proxyBinary(): string {
-    if (built) return built;
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "s3-proxy-double-")), "s3-proxy-double");
-    execFileSync("go", ["build", "-o", out, "."], { cwd: path.join(REPO, "tests/doubles/s3-proxy-double"), stdio: "pipe" });
-    built = out;
-    return out;
+    return goProgram("tests/doubles/s3-proxy-double", "s3-proxy-double");
 }
 
 /**

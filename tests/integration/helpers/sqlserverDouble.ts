@@ -1,18 +1,12 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-const REPO = path.resolve(__dirname, "../../..");
-let built: string | undefined;
+import { goProgram } from "../../goProgram";
 
 /** The sqlserver-double binary (tests/doubles/sqlserver-double), built once per test process. */
 function doubleBinary(): string {
-    if (built) return built;
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlserver-double-")), "sqlserver-double");
-    execFileSync("go", ["build", "-o", out, "."], { cwd: path.join(REPO, "tests/doubles/sqlserver-double"), stdio: "pipe" });
-    built = out;
-    return out;
+    return goProgram("tests/doubles/sqlserver-double", "sqlserver-double");
 }
 
 /** How the double fails, read at each statement (see tests/doubles/sqlserver-double). */
