@@ -2,13 +2,12 @@ package backup
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/digest"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/download"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store"
 )
 
@@ -48,17 +47,14 @@ func Verify(ctx context.Context, bucket s3store.Bucket, key string, local digest
 	if digest.ETagComparable(head.ETag) && head.ETag == local.ETag {
 		return ByETag, head.ETag, nil
 	}
-	body, _, err := bucket.Get(ctx, key)
-	if err != nil {
-		return "", "", err
-	}
-	defer body.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, body)
+	stream := download.Open(ctx, bucket, key, head.Size)
+	_, err = io.Copy(io.Discard, stream)
+	stream.Close()
 	if err != nil {
 		return "", "", fmt.Errorf("reading %s back: %w", where, err)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); n != local.Size || sum != local.SHA256 {
+	sum, n := stream.Sum()
+	if n != local.Size || sum != local.SHA256 {
 		return "", "", &VerificationError{Reason: fmt.Sprintf("%s does not hold the bytes GoBackup archived: read back %d bytes with SHA-256 %s, the archive has %d bytes with %s", where, n, sum, local.Size, local.SHA256)}
 	}
 	return ByDownload, head.ETag, nil

@@ -247,7 +247,7 @@ func (d *drill) restoreAndCheck(ctx context.Context, sql SQL, entry catalog.Entr
 		return
 	}
 	defer done()
-	got, err := r.fetch(ctx, entry.Key, work)
+	got, err := r.fetch(ctx, entry.Key, entry.Size, work)
 	if err != nil {
 		d.fail("could not download %s: %v", r.where(entry.Key), err)
 		return

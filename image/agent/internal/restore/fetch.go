@@ -2,19 +2,16 @@ package restore
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/download"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
 )
 
@@ -26,28 +23,21 @@ type fetched struct {
 	Size   int64
 }
 
-// fetch reads the archive once, in one stream: hashed as it arrives (on another core)
-// and unpacked on the way, so only the bacpac is written: one copy of the data on
-// disk, and the SHA-256 known when the stream ends, before sqlpackage starts. An
-// archive that is not a tar, holds no bacpac or more than one, or breaks off, leaves
-// nothing behind.
-func (r *Restorer) fetch(ctx context.Context, key, work string) (got fetched, err error) {
-	body, _, err := r.Bucket.Get(ctx, key)
-	if err != nil {
-		return fetched{}, err
-	}
-	defer body.Close()
-	hasher := newAsyncHash(sha256.New())
-	counted := &countingReader{r: io.TeeReader(body, hasher)}
-	stream := bufio.NewReaderSize(counted, 1<<20)
+// fetch reads the archive once, in one pass: downloaded in parallel ranges, hashed in
+// order as they arrive (on another core) and unpacked on the way, so only the bacpac
+// is written: one copy of the data on disk, and the SHA-256 known when the stream
+// ends, before sqlpackage starts. An archive that is not a tar, holds no bacpac or
+// more than one, or breaks off, leaves nothing behind.
+func (r *Restorer) fetch(ctx context.Context, key string, size int64, work string) (got fetched, err error) {
+	stream := download.Open(ctx, r.Bucket, key, size)
 	defer func() {
-		sum := hasher.Sum()
+		stream.Close()
 		if err != nil && got.Bacpac != "" {
 			os.Remove(got.Bacpac)
 			got.Bacpac = ""
 		}
 		if err == nil {
-			got.SHA256 = sum
+			got.SHA256, got.Size = stream.Sum()
 		}
 	}()
 	tr := tar.NewReader(stream)
@@ -68,7 +58,7 @@ func (r *Restorer) fetch(ctx context.Context, key, work string) (got fetched, er
 			return got, fmt.Errorf("holds more than one .bacpac (%s): a restore imports one database", strings.Join(found, ", "))
 		}
 		got.Bacpac = filepath.Join(work, path.Base(h.Name))
-		if err := writeFile(got.Bacpac, tr); err != nil {
+		if err := writeFile(got.Bacpac, tr, h.Size); err != nil {
 			return got, fmt.Errorf("unpacking %s: %v", h.Name, err)
 		}
 	}
@@ -79,62 +69,26 @@ func (r *Restorer) fetch(ctx context.Context, key, work string) (got fetched, er
 	if len(found) == 0 {
 		return got, errors.New("holds no .bacpac file")
 	}
-	got.Size = counted.n
 	return got, ctx.Err()
 }
 
-func writeFile(name string, from io.Reader) error {
+// writeFile writes size bytes from from into a new file. The file's room is reserved
+// first: a workdir too small for the bacpac fails before the download, not after most
+// of it, and the filesystem lays the file out once rather than write by write.
+func writeFile(name string, from io.Reader, size int64) error {
 	out, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = io.CopyBuffer(out, from, make([]byte, 1<<20))
+	if err := reserve(out, size); err != nil {
+		out.Close()
+		return err
+	}
+	_, err = io.CopyBuffer(out, io.LimitReader(from, size), make([]byte, 1<<20))
 	if closeErr := out.Close(); err == nil {
 		err = closeErr
 	}
 	return err
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// asyncHash hashes what is written to it on a goroutine of its own, so hashing and
-// unpacking run on two cores.
-type asyncHash struct {
-	h     hash.Hash
-	queue chan []byte
-	done  chan struct{}
-}
-
-func newAsyncHash(h hash.Hash) *asyncHash {
-	a := &asyncHash{h: h, queue: make(chan []byte, 16), done: make(chan struct{})}
-	go func() {
-		defer close(a.done)
-		for b := range a.queue {
-			a.h.Write(b)
-		}
-	}()
-	return a
-}
-
-func (a *asyncHash) Write(p []byte) (int, error) {
-	a.queue <- append([]byte(nil), p...)
-	return len(p), nil
-}
-
-// Sum waits for everything written and returns the hex digest.
-func (a *asyncHash) Sum() string {
-	close(a.queue)
-	<-a.done
-	return hex.EncodeToString(a.h.Sum(nil))
 }
 
 // newWorkFolder makes a restore's own folder in the workdir (and the workdir: a fresh

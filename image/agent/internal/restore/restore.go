@@ -184,7 +184,7 @@ func (r *Restorer) Restore(ctx context.Context, req Request) Outcome {
 	}
 	defer done()
 	started := time.Now()
-	got, err := r.fetch(ctx, entry.Key, work)
+	got, err := r.fetch(ctx, entry.Key, entry.Size, work)
 	if err != nil {
 		return fail("could not download %s: %v%s", r.where(entry.Key), err, r.alternative(folder, entry))
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/catalog"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/claim"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/env"
+	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/lock"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/logx"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/redact"
 	"github.com/sqlserver-backup/sqlserver-backup/image/agent/internal/s3store/s3storetest"
@@ -131,10 +133,59 @@ func TestACorruptArchiveIsRefusedUnlessForced(t *testing.T) {
 	if outcome := r.Restore(context.Background(), request("latest")); outcome.Code != ExitFailed || !strings.Contains(outcome.Line, "is corrupt") {
 		t.Fatalf("got %+v", outcome)
 	}
+	if left := filesUnder(t, r.Workdir); len(left) != 0 {
+		t.Fatalf("a refused archive left %v in the workdir", left)
+	}
 	forced := request("latest")
 	forced.Force = true
 	if outcome := r.Restore(context.Background(), forced); outcome.Code != ExitSucceeded {
 		t.Fatalf("forced: %+v", outcome)
+	}
+}
+
+// filesUnder lists the files below dir, the bucket's folder excepted.
+func filesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if d != nil && d.IsDir() && d.Name() == "bucket" {
+			return filepath.SkipDir
+		}
+		if d != nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files
+}
+
+func TestWhatAKilledRestoreLeftIsRemovedByTheNextAndALiveRestoresFolderIsNot(t *testing.T) {
+	r, b, log := restorer(t)
+	backup(t, b, "2026.11.22.02.00.00.tar", true)
+	// A restore killed during its download: its folder and a partial bacpac, nobody holding its lock.
+	killed := filepath.Join(r.Workdir, "restore-killed")
+	os.MkdirAll(killed, 0o750)
+	os.WriteFile(filepath.Join(killed, "Orders.bacpac"), make([]byte, 4096), 0o600)
+	os.WriteFile(filepath.Join(killed, ".lock"), nil, 0o600)
+	// One still running (in another process, as far as the lock tells).
+	live := filepath.Join(r.Workdir, "restore-live")
+	os.MkdirAll(live, 0o750)
+	held, err := lock.TryAcquire(filepath.Join(live, ".lock"), lock.Holder{PID: os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	if outcome := r.Restore(context.Background(), request("latest")); outcome.Code != ExitSucceeded {
+		t.Fatalf("got %+v", outcome)
+	}
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Fatalf("the killed restore's folder is still there (%v)", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Fatalf("the live restore's folder was removed: %v", err)
+	}
+	if !strings.Contains(log.String(), "left by a restore that did not finish") {
+		t.Fatalf("the removal is not logged:\n%s", log.String())
 	}
 }
 
@@ -295,7 +346,7 @@ func TestTheArchiveIsReadInOnePassThatWritesOnlyTheBacpac(t *testing.T) {
 	r, b, _ := restorer(t)
 	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
 	work := t.TempDir()
-	got, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", work)
+	got, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", int64(len(data)), work)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +378,7 @@ func TestArchivesWithoutABacpacWithTwoOrCutShortAreRefusedAndLeaveNothingBehind(
 	for name, content := range map[string][]byte{"two": two.Bytes(), "none": none.Bytes(), "cut": one[:560]} {
 		b.Put(context.Background(), "k/"+name, content, "")
 		work := t.TempDir()
-		_, err := r.fetch(context.Background(), "k/"+name, work)
+		_, err := r.fetch(context.Background(), "k/"+name, int64(len(content)), work)
 		want := map[string]string{"two": "more than one .bacpac", "none": "holds no .bacpac", "cut": "unpacking"}[name]
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", name, err, want)
@@ -337,10 +388,6 @@ func TestArchivesWithoutABacpacWithTwoOrCutShortAreRefusedAndLeaveNothingBehind(
 		}
 	}
 }
-
-// brokenBucket's objects break off after 600 bytes, as a download does when the
-// connection or the process is killed.
-type brokenBucket struct{ *s3storetest.FakeBucket }
 
 type breaking struct{ r io.Reader }
 
@@ -352,23 +399,45 @@ func (b breaking) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b brokenBucket) Get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
-	body, size, err := b.FakeBucket.Get(ctx, key)
-	if err != nil {
-		return nil, 0, err
-	}
-	return io.NopCloser(breaking{io.LimitReader(body, 600)}), size, nil
-}
-
-func TestADownloadThatBreaksOffLeavesNothingBehind(t *testing.T) {
+func TestADownloadThatBreaksOffAndCannotResumeLeavesNothingBehind(t *testing.T) {
 	r, b, _ := restorer(t)
-	backup(t, b, "2026.11.22.02.00.00.tar", true)
-	r.Bucket = brokenBucket{b}
+	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
+	// The first stream breaks off after 600 bytes, as a download does when the
+	// connection or the server is killed, and every resumption fails at once.
+	b.GetRangeHook = func(_ string, offset int64, part io.Reader) io.Reader {
+		if offset == 0 {
+			return breaking{io.LimitReader(part, 600)}
+		}
+		return breaking{strings.NewReader("")}
+	}
 	work := t.TempDir()
-	if _, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", work); err == nil || !strings.Contains(err.Error(), "connection reset") {
+	_, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", int64(len(data)), work)
+	if err == nil || !strings.Contains(err.Error(), "connection reset") || !strings.Contains(err.Error(), "broke off at byte 600") {
 		t.Fatalf("got %v", err)
 	}
 	if entries, _ := os.ReadDir(work); len(entries) != 0 {
 		t.Fatalf("left %v", entries)
+	}
+}
+
+func TestADownloadThatBreaksOffResumesWhereItStoppedAndRestoresIntactBytes(t *testing.T) {
+	r, b, _ := restorer(t)
+	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
+	var offsets []int64
+	b.GetRangeHook = func(_ string, offset int64, part io.Reader) io.Reader {
+		offsets = append(offsets, offset)
+		return breaking{io.LimitReader(part, 600)}
+	}
+	work := t.TempDir()
+	got, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", int64(len(data)), work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != int64(len(data)) {
+		t.Fatalf("got %+v, want the archive's %d bytes", got, len(data))
+	}
+	if len(offsets) < 3 || offsets[1] != 600 || offsets[2] != 1200 {
+		t.Fatalf("ranges asked for from %v: each resumption must start where the last stopped", offsets)
 	}
 }

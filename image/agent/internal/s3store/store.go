@@ -46,6 +46,10 @@ type Options struct {
 type Store struct {
 	client *s3.Client
 	bucket string
+	// streaming is the HTTP client of GetRange: no bound on the whole request (a
+	// large object takes as long as it takes), only on waiting (idleTimeout).
+	streaming   *http.Client
+	idleTimeout time.Duration
 }
 
 // Object is what a listing or a HEAD tells of one object.
@@ -119,7 +123,9 @@ func New(opts Options) (*Store, error) {
 		o.UsePathStyle = opts.PathStyle
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
-	return &Store{client: client, bucket: opts.Bucket}, nil
+	streaming := transport.Clone()
+	streaming.ResponseHeaderTimeout = timeout
+	return &Store{client: client, bucket: opts.Bucket, streaming: &http.Client{Transport: streaming}, idleTimeout: timeout}, nil
 }
 
 // Bucket is the store's bucket name.
@@ -162,8 +168,9 @@ func (s *Store) Head(ctx context.Context, key string) (Object, error) {
 	return Object{Key: key, Size: aws.ToInt64(out.ContentLength), ETag: strings.Trim(aws.ToString(out.ETag), `"`), LastModified: aws.ToTime(out.LastModified)}, nil
 }
 
-// Get opens the object for reading; the caller closes it.
-func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+// get opens a small object for reading, in one request bounded by RequestTimeout as a
+// whole; an archive is read with GetRange. The caller closes it.
+func (s *Store) get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil {
 		return nil, 0, s.fail("GET", key, err)
@@ -171,9 +178,28 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, int64, erro
 	return out.Body, aws.ToInt64(out.ContentLength), nil
 }
 
+// GetRange opens length bytes of the object from offset; the caller closes it. Unlike
+// every other request, it is not bounded as a whole by RequestTimeout (reading a large
+// archive takes as long as it takes), only its waits are: for the answer, and for each
+// read of the body (a stalled connection fails after RequestTimeout without data).
+func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	byteRange := fmt.Sprintf("bytes=%d-%d", offset, offset+length-1)
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key, Range: &byteRange}, func(o *s3.Options) {
+		if s.streaming != nil {
+			o.HTTPClient = s.streaming
+		}
+	})
+	if err != nil {
+		cancel()
+		return nil, s.fail("GET", key, err)
+	}
+	return newIdleBody(out.Body, s.idleTimeout, cancel), nil
+}
+
 // ReadAll returns a small object's content.
 func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
-	body, _, err := s.Get(ctx, key)
+	body, _, err := s.get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +395,7 @@ type Bucket interface {
 	Bucket() string
 	List(ctx context.Context, prefix string) ([]Object, error)
 	Head(ctx context.Context, key string) (Object, error)
-	Get(ctx context.Context, key string) (io.ReadCloser, int64, error)
+	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 	ReadAll(ctx context.Context, key string) ([]byte, error)
 	Put(ctx context.Context, key string, data []byte, contentType string) (Written, error)
 	Create(ctx context.Context, key string, data []byte, contentType string) (Written, error)

@@ -46,6 +46,9 @@ type FakeBucket struct {
 	// LoseResponse, for a key, makes the next Create of it write and then answer as an
 	// SDK's retry after a lost response does: 412, although the first attempt landed.
 	LoseResponse map[string]bool
+	// GetRangeHook, when set, wraps what GetRange answers for a range from offset: a
+	// test makes a range break off, as a dropped connection does.
+	GetRangeHook func(key string, offset int64, part io.Reader) io.Reader
 	// PendingUploads are incomplete multipart uploads (Uploads lists, Abort removes).
 	PendingUploads []s3store.Upload
 
@@ -142,8 +145,8 @@ func (f *FakeBucket) Head(_ context.Context, key string) (s3store.Object, error)
 	return f.object(key)
 }
 
-// Get implements s3store.Bucket.
-func (f *FakeBucket) Get(_ context.Context, key string) (io.ReadCloser, int64, error) {
+// get reads an object.
+func (f *FakeBucket) get(_ context.Context, key string) (io.ReadCloser, int64, error) {
 	if err := f.failure("GET", key); err != nil {
 		return nil, 0, err
 	}
@@ -154,9 +157,27 @@ func (f *FakeBucket) Get(_ context.Context, key string) (io.ReadCloser, int64, e
 	return io.NopCloser(bytes.NewReader(data)), int64(len(data)), nil
 }
 
+// GetRange implements s3store.Bucket: GetRangeHook, when set, may replace the range's
+// reader (a connection that breaks off).
+func (f *FakeBucket) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	body, size, err := f.get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 || length <= 0 || offset+length > size {
+		return nil, &s3store.Error{Op: "GET", Bucket: f.Name, Key: key, Err: fmt.Errorf("InvalidRange: bytes=%d-%d of %d", offset, offset+length-1, size)}
+	}
+	data, _ := io.ReadAll(body)
+	var part io.Reader = bytes.NewReader(data[offset : offset+length])
+	if f.GetRangeHook != nil {
+		part = f.GetRangeHook(key, offset, part)
+	}
+	return io.NopCloser(part), nil
+}
+
 // ReadAll implements s3store.Bucket.
 func (f *FakeBucket) ReadAll(ctx context.Context, key string) ([]byte, error) {
-	body, _, err := f.Get(ctx, key)
+	body, _, err := f.get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
