@@ -198,7 +198,11 @@ export interface StorageArgs {
      * because two deployments in one folder delete each other's backups.
      */
     takeOverFrom?: pulumi.Input<string>;
-    /** Seconds one HTTP request to the store may take. Default 300. */
+    /**
+     * Seconds one HTTP request to the store may take (GoBackup's and the agent's).
+     * Reading an archive (restore, drill, verification by download) is bounded by the
+     * wait for data instead, however long the download. Default 300.
+     */
     timeoutSeconds?: pulumi.Input<number>;
     /** Retries of a failed request. Default 3. */
     maxRetries?: pulumi.Input<number>;
