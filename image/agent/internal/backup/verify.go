@@ -53,9 +53,9 @@ func Verify(ctx context.Context, bucket s3store.Bucket, key string, local digest
 	if err != nil {
 		return "", "", fmt.Errorf("reading %s back: %w", where, err)
 	}
-	sum, n := stream.Sum()
-	if n != local.Size || sum != local.SHA256 {
-		return "", "", &VerificationError{Reason: fmt.Sprintf("%s does not hold the bytes GoBackup archived: read back %d bytes with SHA-256 %s, the archive has %d bytes with %s", where, n, sum, local.Size, local.SHA256)}
+	// The stream holds exactly head.Size bytes, already compared with local.Size.
+	if sum, _ := stream.Sum(); sum != local.SHA256 {
+		return "", "", &VerificationError{Reason: fmt.Sprintf("%s does not hold the bytes GoBackup archived: read back, its %d bytes have SHA-256 %s, the archive's have %s", where, local.Size, sum, local.SHA256)}
 	}
 	return ByDownload, head.ETag, nil
 }

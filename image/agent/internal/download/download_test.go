@@ -68,22 +68,12 @@ func TestWriteToHandsOverTheWholeObject(t *testing.T) {
 	}
 }
 
-type resetting struct{ r io.Reader }
-
-func (r resetting) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if err == io.EOF {
-		err = io.ErrClosedPipe
-	}
-	return n, err
-}
-
 func TestAStreamThatKeepsBreakingOffResumesFromWhereItStopped(t *testing.T) {
 	b, data := object(t, 10_000)
 	var from []int64
 	b.GetRangeHook = func(_ string, offset int64, part io.Reader) io.Reader {
 		from = append(from, offset)
-		return resetting{io.LimitReader(part, 2_500)}
+		return s3storetest.BreakOff(part, 2_500)
 	}
 	s := OpenWith(context.Background(), b, "k", int64(len(data)), small)
 	got, err := io.ReadAll(s)
@@ -102,9 +92,9 @@ func TestAStreamThatCannotResumeFailsAndHasNoSum(t *testing.T) {
 	b.GetRangeHook = func(_ string, offset int64, part io.Reader) io.Reader {
 		calls++
 		if offset == 0 {
-			return resetting{io.LimitReader(part, 4_000)}
+			return s3storetest.BreakOff(part, 4_000)
 		}
-		return resetting{strings.NewReader("")}
+		return s3storetest.BreakOff(part, 0)
 	}
 	s := OpenWith(context.Background(), b, "k", int64(len(data)), small)
 	_, err := io.ReadAll(s)

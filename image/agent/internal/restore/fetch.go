@@ -23,10 +23,10 @@ type fetched struct {
 	Size   int64
 }
 
-// fetch reads the archive once, in one pass: downloaded in parallel ranges, hashed in
-// order as they arrive (on another core) and unpacked on the way, so only the bacpac
-// is written: one copy of the data on disk, and the SHA-256 known when the stream
-// ends, before sqlpackage starts. An archive that is not a tar, holds no bacpac or
+// fetch reads the archive once, in one pass (download.Stream: hashed on another core as
+// it arrives, resumed where it breaks off) and unpacks it on the way, so only the
+// bacpac is written: one copy of the data on disk, and the SHA-256 known when the
+// stream ends, before sqlpackage starts. An archive that is not a tar, holds no bacpac or
 // more than one, or breaks off, leaves nothing behind.
 func (r *Restorer) fetch(ctx context.Context, key string, size int64, work string) (got fetched, err error) {
 	stream := download.Open(ctx, r.Bucket, key, size)
@@ -72,9 +72,9 @@ func (r *Restorer) fetch(ctx context.Context, key string, size int64, work strin
 	return got, ctx.Err()
 }
 
-// writeFile writes size bytes from from into a new file. The file's room is reserved
-// first: a workdir too small for the bacpac fails before the download, not after most
-// of it, and the filesystem lays the file out once rather than write by write.
+// writeFile writes a tar entry of size bytes into a new file. The file's room is
+// reserved first: a workdir too small for the bacpac fails before the download, not
+// after most of it.
 func writeFile(name string, from io.Reader, size int64) error {
 	out, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -84,7 +84,7 @@ func writeFile(name string, from io.Reader, size int64) error {
 		out.Close()
 		return err
 	}
-	_, err = io.CopyBuffer(out, io.LimitReader(from, size), make([]byte, 1<<20))
+	_, err = io.CopyBuffer(out, from, make([]byte, 1<<20))
 	if closeErr := out.Close(); err == nil {
 		err = closeErr
 	}

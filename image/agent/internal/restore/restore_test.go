@@ -342,18 +342,25 @@ func TestAFolderOfAnotherDeploymentIsRefusedUnlessAllowed(t *testing.T) {
 	}
 }
 
-func TestTheArchiveIsReadInOnePassThatWritesOnlyTheBacpac(t *testing.T) {
-	r, b, _ := restorer(t)
-	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
-	work := t.TempDir()
+// fetchIntact fetches the archive backup put in the bucket and fails unless the
+// SHA-256 and size it reports are those of data.
+func fetchIntact(t *testing.T, r *Restorer, data []byte, work string) {
+	t.Helper()
 	got, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", int64(len(data)), work)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(data)
 	if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != int64(len(data)) {
-		t.Fatalf("got %+v", got)
+		t.Fatalf("got %+v, want the archive's %d bytes with SHA-256 %x", got, len(data), sum)
 	}
+}
+
+func TestTheArchiveIsReadInOnePassThatWritesOnlyTheBacpac(t *testing.T) {
+	r, b, _ := restorer(t)
+	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
+	work := t.TempDir()
+	fetchIntact(t, r, data, work)
 	entries, _ := os.ReadDir(work)
 	if len(entries) != 1 || entries[0].Name() != "Orders.bacpac" {
 		t.Fatalf("the work folder holds %v: only the bacpac may be written", entries)
@@ -389,16 +396,6 @@ func TestArchivesWithoutABacpacWithTwoOrCutShortAreRefusedAndLeaveNothingBehind(
 	}
 }
 
-type breaking struct{ r io.Reader }
-
-func (b breaking) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if err == io.EOF {
-		return n, errors.New("connection reset by peer")
-	}
-	return n, err
-}
-
 func TestADownloadThatBreaksOffAndCannotResumeLeavesNothingBehind(t *testing.T) {
 	r, b, _ := restorer(t)
 	data := backup(t, b, "2026.11.22.02.00.00.tar", true)
@@ -406,9 +403,9 @@ func TestADownloadThatBreaksOffAndCannotResumeLeavesNothingBehind(t *testing.T) 
 	// connection or the server is killed, and every resumption fails at once.
 	b.GetRangeHook = func(_ string, offset int64, part io.Reader) io.Reader {
 		if offset == 0 {
-			return breaking{io.LimitReader(part, 600)}
+			return s3storetest.BreakOff(part, 600)
 		}
-		return breaking{strings.NewReader("")}
+		return s3storetest.BreakOff(part, 0)
 	}
 	work := t.TempDir()
 	_, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", int64(len(data)), work)
@@ -426,17 +423,9 @@ func TestADownloadThatBreaksOffResumesWhereItStoppedAndRestoresIntactBytes(t *te
 	var offsets []int64
 	b.GetRangeHook = func(_ string, offset int64, part io.Reader) io.Reader {
 		offsets = append(offsets, offset)
-		return breaking{io.LimitReader(part, 600)}
+		return s3storetest.BreakOff(part, 600)
 	}
-	work := t.TempDir()
-	got, err := r.fetch(context.Background(), "backups/sqlserver/orders/2026.11.22.02.00.00.tar", int64(len(data)), work)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != int64(len(data)) {
-		t.Fatalf("got %+v, want the archive's %d bytes", got, len(data))
-	}
+	fetchIntact(t, r, data, t.TempDir())
 	if len(offsets) < 3 || offsets[1] != 600 || offsets[2] != 1200 {
 		t.Fatalf("ranges asked for from %v: each resumption must start where the last stopped", offsets)
 	}

@@ -170,12 +170,12 @@ func (s *Store) Head(ctx context.Context, key string) (Object, error) {
 
 // get opens a small object for reading, in one request bounded by RequestTimeout as a
 // whole; an archive is read with GetRange. The caller closes it.
-func (s *Store) get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+func (s *Store) get(ctx context.Context, key string) (io.ReadCloser, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil {
-		return nil, 0, s.fail("GET", key, err)
+		return nil, s.fail("GET", key, err)
 	}
-	return out.Body, aws.ToInt64(out.ContentLength), nil
+	return out.Body, nil
 }
 
 // GetRange opens length bytes of the object from offset; the caller closes it. Unlike
@@ -185,11 +185,7 @@ func (s *Store) get(ctx context.Context, key string) (io.ReadCloser, int64, erro
 func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	byteRange := fmt.Sprintf("bytes=%d-%d", offset, offset+length-1)
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key, Range: &byteRange}, func(o *s3.Options) {
-		if s.streaming != nil {
-			o.HTTPClient = s.streaming
-		}
-	})
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key, Range: &byteRange}, func(o *s3.Options) { o.HTTPClient = s.streaming })
 	if err != nil {
 		cancel()
 		return nil, s.fail("GET", key, err)
@@ -199,7 +195,7 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 
 // ReadAll returns a small object's content.
 func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
-	body, _, err := s.get(ctx, key)
+	body, err := s.get(ctx, key)
 	if err != nil {
 		return nil, err
 	}

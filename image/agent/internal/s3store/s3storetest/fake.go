@@ -9,6 +9,7 @@ package s3storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -173,6 +174,18 @@ func (f *FakeBucket) GetRange(ctx context.Context, key string, offset, length in
 		part = f.GetRangeHook(key, offset, part)
 	}
 	return io.NopCloser(part), nil
+}
+
+// BreakOff passes after bytes of part on and then fails as a connection reset by the
+// peer does: for GetRangeHook.
+func BreakOff(part io.Reader, after int64) io.Reader {
+	return io.MultiReader(io.LimitReader(part, after), brokenConnection{})
+}
+
+type brokenConnection struct{}
+
+func (brokenConnection) Read([]byte) (int, error) {
+	return 0, errors.New("read tcp 127.0.0.1:9000: connection reset by peer")
 }
 
 // ReadAll implements s3store.Bucket.
