@@ -70,7 +70,7 @@ function restoreTable(results: RestoreResult[]): string {
     const rows = results.map((r) => {
         const seconds = median(r.samples.map((s) => s.seconds));
         const download = median(r.samples.map((s) => s.downloadSeconds));
-        const peak = Math.max(...r.samples.map((s) => s.peakWorkdirBytes));
+        const peak = r.peakWorkdirBytes;
         return `| ${mib(r.sizeBytes)} | ${fmt(seconds)} s | ${fmt(download)} s | ${fmt(seconds / download)} | ${mib(peak)} (${fmt(peak / r.archiveBytes)} x the archive) | ${r.samples.map((s) => `${fmt(s.seconds)}/${fmt(s.downloadSeconds)}`).join(", ")} |`;
     });
     return [
@@ -206,8 +206,8 @@ async function main(): Promise<void> {
         "of the same object to local disk, timed in the same run, alternating with it (each timed step starts after `sync`;",
         "the sqlpackage double keeps no copy of what it imports, and one untimed restore and download come first: the first",
         "restore after the backups' gigabytes took 1.4 to 2 times the next ones, most likely the page cache's reclaim).",
-        "Peak restore disk is what the restore",
-        "adds to the workdir. On these two cores MinIO itself spends about 2.5 s of CPU serving 4 GiB and SHA-256 (SHA-NI)",
+        "Peak restore disk is what the warm-up restore",
+        "adds to the workdir (sampled ten times a second, only there: the sampler's CPU would slow the timed restores). On these two cores MinIO itself spends about 2.5 s of CPU serving 4 GiB and SHA-256 (SHA-NI)",
         "about 2.9 s, so the hash, not the transfer, sets the floor; a restore with more cores, or away from the server,",
         "comes closer to the download. The ratio at 4 GiB varies with what else the two cores do: three full benches on",
         "2026-12-05 gave 1.46, 1.28 and 1.61, and downloading, hashing and unpacking alone, alternating with `mc cp`",

@@ -45,7 +45,11 @@
 # 0.7 min, Kubernetes 7 min, the Pulumi CLI 5 min, the provider 13 min: about half
 # an hour. Cached: seconds.
 #
-#   scripts/install-tools.sh [integration|engine|TOOL...]     (default: all)
+#   scripts/install-tools.sh [integration|engine|control-plane|node|TOOL...]  (default: all)
+#
+# engine is control-plane (the Pulumi CLI and provider, pulumi-sdkgen, etcd,
+# engine-verdict and every Kubernetes binary, kubelet and scheduler included) and node
+# (containerd, runc, pause).
 set -euo pipefail
 
 # Pseudo-versions: neither MinIO module publishes semver tags on the proxy.
@@ -266,6 +270,9 @@ for tool in "${tools[@]}"; do
     case "$tool" in
         integration) set -- minio mc versitygw registry promtool ;;
         engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen containerd runc pause ;;
+        # The engine tier in two parts (CI builds the node's while the first part's tests run):
+        control-plane) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen ;;
+        node) set -- containerd runc pause ;;
         *) set -- "$tool" ;;
     esac
     for one in "$@"; do
@@ -288,7 +295,7 @@ for tool in "${tools[@]}"; do
             runc) build_runc ;;
             pause) build_pause ;;
             *)
-                log "unknown tool '$one' (integration, engine, or one of minio, mc, versitygw, registry, promtool, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen, containerd, runc, pause)"
+                log "unknown tool '$one' (integration, engine, control-plane, node, or one of minio, mc, versitygw, registry, promtool, verdict, etcd, kubernetes, pulumi, pulumi-kubernetes, sdkgen, containerd, runc, pause)"
                 exit 2
                 ;;
         esac

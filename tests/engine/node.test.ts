@@ -57,6 +57,7 @@ describe("the Kubernetes target on a real node (kubelet, containerd; sqlpackage 
         bed = new NodeTestBed(tools as Record<EngineTool, string>);
         await bed.start(["orders", "sales"], { hostSlots: true });
         ({ cluster, node, registry, minio, user, images } = bed);
+        for (const [part, seconds] of Object.entries(bed.startSeconds)) console.log(`    started: ${part} in ${seconds.toFixed(1)} s`);
     });
 
     after(async function () {

@@ -38,6 +38,8 @@ export class NodeTestBed {
     private sqlStandIn?: net.Server;
     /** The server drills restore into (the sqlpackage double in the images creates databases in it). */
     drillServer!: SqlServerDouble;
+    /** Seconds each part of `start` took, in order (CI's log shows them: the README's CI table). */
+    readonly startSeconds: Record<string, number> = {};
 
     constructor(private readonly tools: Record<EngineTool, string>) {}
 
@@ -50,12 +52,12 @@ export class NodeTestBed {
         if (os.userInfo().uid !== 0) throw new Error("the node needs root (a bridge, iptables, containerd)");
         const t = this.tools;
         this.cluster = new Cluster({ etcd: t.etcd, "kube-apiserver": t["kube-apiserver"], "kube-controller-manager": t["kube-controller-manager"], kubectl: t.kubectl }, NODE_NETWORK);
-        await this.cluster.start();
+        await this.timed("control plane (etcd, apiserver, controller manager)", () => this.cluster.start());
         this.registry = new Registry();
         await this.registry.start(registryBin);
         const nodeTools = Object.fromEntries((["kubelet", "kube-scheduler", "containerd", "containerd-shim-runc-v2", "ctr", "runc", "pause"] as NodeTool[]).map((n) => [n, t[n]])) as Record<NodeTool, string>;
         this.node = new Node(this.cluster, nodeTools);
-        await this.node.start([this.registry.endpoint]);
+        await this.timed("node (containerd, kubelet, scheduler) until Ready", () => this.node.start([this.registry.endpoint]));
         this.minio = new MinioServer(minioBin, mc, NODE_NETWORK.nodeIP);
         await this.minio.start();
         this.user = await provisionLikeComponent(this.minio, { bucket: "sql-backups", prefix: "production/sqlserver", databases, hostSlots: options.hostSlots });
@@ -63,7 +65,13 @@ export class NodeTestBed {
         await new Promise<void>((resolve) => this.sqlStandIn!.listen(1433, NODE_NETWORK.nodeIP, resolve));
         this.drillServer = new SqlServerDouble(NODE_SQL_PASSWORD, { host: NODE_NETWORK.nodeIP, ...NODE_DRILL_SERVER });
         await this.drillServer.start();
-        await this.buildImages(mc);
+        await this.timed("test images built and pushed", () => this.buildImages(mc));
+    }
+
+    private async timed(part: string, run: () => Promise<void>): Promise<void> {
+        const started = process.hrtime.bigint();
+        await run();
+        this.startSeconds[part] = Number(process.hrtime.bigint() - started) / 1e9;
     }
 
     private async buildImages(mc: string): Promise<void> {
