@@ -30,7 +30,7 @@
 # upstream module at a pinned version instead (their go.sum pins every dependency).
 #
 # The control plane, the Pulumi CLI and its provider, the gateways and the node's programs
-# build without optimisation (`-gcflags=all=-N -l`): the same code and behaviour, about a
+# build without optimisation (`-gcflags=all=-N -l -dwarf=false`): the same code and behaviour, about a
 # third less compile time cold (versitygw, 2026-12-04: 112 s optimised, 78 s not). MinIO
 # and mc are the exception: the bench times restores against `mc cp` from this MinIO, so
 # the data path stays as upstream builds it. None of them compiles debugging information
@@ -269,15 +269,17 @@ command -v go >/dev/null || {
     log "Go is required (https://go.dev/dl/); it builds every tool here from the Go module proxy."
     exit 1
 }
+# The engine tier in two parts, which CI builds side by side.
+control_plane=(verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen)
+node=(containerd runc pause)
 tools=("$@")
 ((${#tools[@]} > 0)) || tools=(integration engine)
 for tool in "${tools[@]}"; do
     case "$tool" in
         integration) set -- minio mc versitygw registry promtool ;;
-        engine) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen containerd runc pause ;;
-        # The engine tier in two parts (CI builds the node's while the first part's tests run):
-        control-plane) set -- verdict etcd kubernetes pulumi pulumi-kubernetes sdkgen ;;
-        node) set -- containerd runc pause ;;
+        engine) set -- "${control_plane[@]}" "${node[@]}" ;;
+        control-plane) set -- "${control_plane[@]}" ;;
+        node) set -- "${node[@]}" ;;
         *) set -- "$tool" ;;
     esac
     for one in "$@"; do

@@ -334,7 +334,8 @@ describe("kubernetes target (mocked engine)", () => {
             // Counted, not only timed: the time-zone arithmetic cost 33 ms per database when
             // each computed it (9 to 10 s for 200), and a wall-clock bound alone fails on a
             // busy machine or passes a regression on a fast one.
-            const original = scheduleMath.maxBackupAgeSeconds;
+            const patchable = scheduleMath as { maxBackupAgeSeconds: typeof scheduleMath.maxBackupAgeSeconds };
+            const original = patchable.maxBackupAgeSeconds;
             let computed = 0;
             const counting: typeof original = (...args) => {
                 computed++;
@@ -351,7 +352,7 @@ describe("kubernetes target (mocked engine)", () => {
                 assert.strictEqual(cronJobs().length, count);
                 return { computed, ms: Date.now() - started };
             };
-            (scheduleMath as { maxBackupAgeSeconds: typeof original }).maxBackupAgeSeconds = counting;
+            patchable.maxBackupAgeSeconds = counting;
             try {
                 const few = await build(2);
                 const many = await build(200);
@@ -360,7 +361,7 @@ describe("kubernetes target (mocked engine)", () => {
                 // The fleet bench's goal for a 200-database preview, with room for a busy machine.
                 assert.ok(many.ms < 15000, `${many.ms} ms for 200 databases (about 3 s on an idle machine here)`);
             } finally {
-                (scheduleMath as { maxBackupAgeSeconds: typeof original }).maxBackupAgeSeconds = original;
+                patchable.maxBackupAgeSeconds = original;
             }
         });
 
