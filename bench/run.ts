@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { findTool } from "../tests/integration/helpers/tools";
-import { median, PipelineResult, pipelineBench, RequestCounts, RestoreResult, Variant, variantName } from "./pipeline";
+import { DROPS_PAGE_CACHE, median, PipelineResult, pipelineBench, RequestCounts, RestoreResult, Variant, variantName } from "./pipeline";
 import { programCost, ProgramSample } from "./program";
 import { FleetReport, fleetSection } from "./fleetReport";
 import { SoakReport, soakSection } from "./soakReport";
@@ -45,6 +45,9 @@ function machineFacts(gobackup?: string): Record<string, string> {
         node: process.version,
         minio: sh(findTool("minio") ?? "minio", ["--version"]).split("\n")[0],
         gobackup: gobackup ? sh(gobackup, ["-v"]) : "not available",
+        "page cache before each timed step": DROPS_PAGE_CACHE
+            ? "written back, clean pages dropped, the step's input read back in (the same state for the agent and `mc cp`)"
+            : "written back only (not root: the clean pages could not be dropped, and figures vary more)",
     };
 }
 
@@ -189,7 +192,7 @@ async function main(): Promise<void> {
         "hashes it, keeps a local copy (default `localCopies`; the cp shim makes it a hard link) and uploads it to a real",
         "MinIO on 127.0.0.1; the agent then proves the bucket holds the same bytes by the object's ETag (no second",
         "transfer), writes the manifest and applies the retention policy (keep 1), all under its bucket lease. The limit is",
-        "`mc cp` of the same file to the same MinIO, timed in the same run (each after `sync`). Verification is what the agent adds after",
+        "`mc cp` of the same file to the same MinIO, timed in the same run (each from the same page-cache state, see Machine). Verification is what the agent adds after",
         "GoBackup exits. Peak workdir disk includes the bacpac itself (sqlpackage writes it there) and the archive; the",
         "local copy is a hard link. Peak memory is the agent, GoBackup and every child (all threads' children counted).",
         "Only `compress_with: tar` is measured: the agent refuses others (restore reads plain tar, and a bacpac is already",
@@ -203,17 +206,22 @@ async function main(): Promise<void> {
         "moment sqlpackage starts (the sqlpackage TEST DOUBLE records it): list and inspect the folder, read the archive in",
         "one stream into a ring of reused 1 MiB buffers, hash them in order on a second goroutine and unpack on a third (only",
         "the bacpac is written, into space reserved for it first), SHA-256 checked against the manifest. The limit is `mc cp`",
-        "of the same object to local disk, timed in the same run, alternating with it (each timed step starts after `sync`;",
-        "the sqlpackage double keeps no copy of what it imports, and one untimed restore and download come first: the first",
-        "restore after the backups' gigabytes took 1.4 to 2 times the next ones, most likely the page cache's reclaim).",
-        "Peak restore disk is what the warm-up restore",
-        "adds to the workdir (sampled ten times a second, only there: the sampler's CPU would slow the timed restores). On these two cores MinIO itself spends about 2.5 s of CPU serving 4 GiB and SHA-256 (SHA-NI)",
-        "about 2.9 s, so the hash, not the transfer, sets the floor; a restore with more cores, or away from the server,",
-        "comes closer to the download. The ratio at 4 GiB varies with what else the two cores do: three full benches on",
-        "2026-12-05 gave 1.46, 1.28 and 1.61, and downloading, hashing and unpacking alone, alternating with `mc cp`",
-        "against an otherwise idle MinIO, 1.22 to 1.37. This one (the bacpac written a MiB at a time, no sampler beside",
-        "the timed restores) 1.07 at 1 GiB and 1.53 at 4 GiB; what grows past 1 GiB is not isolated (the page cache's",
-        "background writeback, from about 2.4 GB of dirty pages here, starts within a 4 GiB restore, not a 1 GiB one).",
+        "of the same object to local disk, timed in the same run, alternating with it. Every timed step, the agent's and",
+        "`mc cp`'s, starts from the same state (Machine, page cache): what earlier steps wrote is written back, the clean",
+        "page cache dropped, and the archive's files in MinIO's folder read back in, so MinIO serves both from memory.",
+        "Without that, a step's buffered writes paid for what the step before left: writing 4 GiB into the page cache took",
+        "0.6 s of CPU right after another 4 GiB had been freed and 6.9 s ten seconds later (this VM hands free memory back",
+        "to its host), and four full benches on 2026-12-05 (two agent builds) gave 1.28, 1.46, 1.53 and 1.61 at 4 GiB. The",
+        "sqlpackage double keeps no copy of what it imports. One untimed restore and download come first; that restore",
+        "alone measures the peak restore disk, what it adds to the workdir (sampled ten times a second, only there: the",
+        "sampler's CPU would slow the timed restores). On these two cores MinIO spends about 3 s of CPU serving 4 GiB and",
+        "SHA-256 (SHA-NI) about 3 s, so the hash, not the transfer, sets the floor; a restore away from the server, or",
+        "with more cores, comes closer to the download.",
+        "",
+        "Written through the page cache, not with O_DIRECT: measured on this machine (2026-12-05, 4 GiB, against 4.4 s",
+        "buffered), direct writes of 4 MiB from aligned buffers, 1 to 3 in flight, saved about 2.5 s of kernel CPU but took",
+        "5.6 to 7.3 s: the disk (1.4 to 1.7 GB/s here) is then on the restore's path, while buffered writes reach it after",
+        "the restore, as `mc cp`'s do.",
         "",
         "One stream, not parallel ranges: measured once on this machine (2026-12-05, 4 GiB, to /dev/null), four ranged",
         "GETs of 8 MiB moved the object in 2.2 s against 3.0 s for one stream, but downloading, hashing and unpacking with",
