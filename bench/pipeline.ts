@@ -168,7 +168,8 @@ export const DROPS_PAGE_CACHE = ((): boolean => {
  * the state the step before left: measured on 2026-12-05, writing 4 GiB into the page
  * cache took 0.6 s of CPU right after another 4 GiB had been freed and 6.9 s ten seconds
  * later (this VM hands free memory back to its host, and takes it back page by page),
- * and the 4 GiB restore varied from 1.17 to 1.53 times the download it alternated with.
+ * and four full benches' 4 GiB restores took 1.28 to 1.61 times the download they
+ * alternated with (medians).
  */
 function settle(warm: string[] = []): void {
     execFileSync("sync");
