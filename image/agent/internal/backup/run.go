@@ -181,7 +181,7 @@ func (r *Runner) Run(ctx context.Context, modelName, trigger string, wait bool) 
 	start = time.Now()
 	run.StartedAt = start.UTC()
 	guard.seed(ctx, r.Records, modelName, log)
-	if err := r.Records.Update(modelName, func(m *records.Model) { m.LastRun = &run }); err != nil {
+	if err := r.Records.Update(modelName, func(m *records.Model) { m.Started(run) }); err != nil {
 		log.Warn("model %s: cannot record the run's start: %v", modelName, err)
 	}
 	guard.publish(r.Records, modelName, log)
@@ -244,14 +244,13 @@ func (r *Runner) finish(log *logx.Logger, model gbconfig.Model, run records.Run,
 	run.Archive = archive
 	run.Duration = time.Since(start).Seconds()
 	if err := r.Records.Update(model.Name, func(m *records.Model) {
-		m.LastRun = &run
+		m.Finished(run)
 		if outcome == records.Succeeded {
 			m.LastSuccess = &run
 		}
 		if archive != nil {
 			m.LastVerified = &run
 		}
-		m.Counts[string(outcome)]++
 	}); err != nil {
 		log.Error("model %s: cannot record the run's outcome: %v", model.Name, err)
 	}

@@ -149,10 +149,11 @@ func recoverInterrupted(store records.Store, models []string, log *logx.Logger) 
 				return
 			}
 			now := time.Now().UTC()
-			m.LastRun.Outcome = records.Interrupted
-			m.LastRun.FinishedAt = &now
-			m.LastRun.Cause = fmt.Sprintf("the run started %s was killed before it finished (the container was stopped or replaced, or ran out of memory); no archive of it is verified", m.LastRun.StartedAt.Format(time.RFC3339))
-			m.Counts[string(records.Interrupted)]++
+			killed := *m.LastRun
+			killed.Outcome = records.Interrupted
+			killed.FinishedAt = &now
+			killed.Cause = fmt.Sprintf("the run started %s was killed before it finished (the container was stopped or replaced, or ran out of memory); no archive of it is verified", killed.StartedAt.Format(time.RFC3339))
+			m.Finished(killed)
 		})
 		log.Warn("model %s: the run started %s did not finish (its process was killed); recorded as interrupted", model, m.LastRun.StartedAt.Format(time.RFC3339))
 	}

@@ -41,7 +41,7 @@ func metric(name, help string, labels ...string) *prometheus.Desc {
 var (
 	lastSuccess = metric("sqlserver_backup_last_success_timestamp_seconds", "When the model's last verified backup finished (Unix time).", "model")
 	lastRun     = metric("sqlserver_backup_last_run_timestamp_seconds", "When the model's last run finished, or started if it is running (Unix time).", "model")
-	lastOutcome = metric("sqlserver_backup_last_outcome", "1 for the outcome of the model's last run (succeeded, failed, interrupted, running), 0 for the others.", "model", "outcome")
+	lastOutcome = metric("sqlserver_backup_last_outcome", "1 for the outcome of the model's last run (succeeded, failed, interrupted, running; a run in progress after a failed or interrupted one counts as that one until it ends), 0 for the others.", "model", "outcome")
 	duration    = metric("sqlserver_backup_last_duration_seconds", "How long the model's last finished run took.", "model")
 	archiveSize = metric("sqlserver_backup_last_archive_size_bytes", "Size of the model's last verified archive.", "model")
 	runs        = metric("sqlserver_backup_runs_total", "Runs of the model by outcome, since the workdir volume was created (skipped: a tick found a run in progress).", "model", "outcome")
@@ -52,7 +52,7 @@ var (
 	baseline      = metric("sqlserver_backup_baseline_timestamp_seconds", "When the model's health clock started (the workdir volume's first use, or the exporter's start): the age of a model that never succeeded.", "model")
 	drillMaxAge   = metric("sqlserver_backup_drill_max_age_seconds", "With restore drills: a successful drill older than this (or none for this long since the baseline) is stale.", "model")
 	drillSuccess  = metric("sqlserver_backup_last_drill_success_timestamp_seconds", "When the model's last successful restore drill finished (Unix time).", "model")
-	drillOutcome  = metric("sqlserver_backup_last_drill_outcome", "1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.", "model", "outcome")
+	drillOutcome  = metric("sqlserver_backup_last_drill_outcome", "1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running; a drill in progress after one that ended counts as that one until it ends), 0 for the others.", "model", "outcome")
 	drillDuration = metric("sqlserver_backup_last_drill_duration_seconds", "How long the model's last finished restore drill took.", "model")
 	drillRPO      = metric("sqlserver_backup_last_drill_recovery_point_age_seconds", "Age of the archive the last successful restore drill restored, when it started: the recovery point it proved.", "model")
 )
@@ -136,12 +136,13 @@ func collectDrills(h *records.Drills, gauge func(*prometheus.Desc, float64, ...s
 			gauge(drillRPO, age.Seconds())
 		}
 	}
-	if h.Last.FinishedAt != nil {
-		gauge(drillDuration, h.Last.Duration)
+	last := h.Decisive()
+	if last.FinishedAt != nil {
+		gauge(drillDuration, last.Duration)
 	}
 	for _, outcome := range []records.Outcome{records.Succeeded, records.Failed, records.DrillSkipped, records.Running} {
 		v := 0.0
-		if h.Last.Outcome == outcome {
+		if last.Outcome == outcome {
 			v = 1
 		}
 		gauge(drillOutcome, v, string(outcome))

@@ -61,7 +61,7 @@ func TestDrillMetricsReportTheLastDrillAndTheRecoveryPointItProved(t *testing.T)
 # HELP sqlserver_backup_last_drill_success_timestamp_seconds When the model's last successful restore drill finished (Unix time).
 # TYPE sqlserver_backup_last_drill_success_timestamp_seconds gauge
 sqlserver_backup_last_drill_success_timestamp_seconds{model="orders"} 1.76387769e+09
-# HELP sqlserver_backup_last_drill_outcome 1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running), 0 for the others.
+# HELP sqlserver_backup_last_drill_outcome 1 for the outcome of the model's last restore drill (succeeded, failed, skipped, running; a drill in progress after one that ended counts as that one until it ends), 0 for the others.
 # TYPE sqlserver_backup_last_drill_outcome gauge
 sqlserver_backup_last_drill_outcome{model="orders",outcome="failed"} 1
 sqlserver_backup_last_drill_outcome{model="orders",outcome="running"} 0

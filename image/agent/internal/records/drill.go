@@ -59,17 +59,24 @@ func (d Drill) RecoveryPointAge() (time.Duration, bool) {
 // Drills is what is recorded of a model's drills: in the model's record on the
 // workdir volume, and in the bucket beside the restores' records.
 type Drills struct {
-	Last        *Drill         `json:"last,omitempty"`
-	LastSuccess *Drill         `json:"lastSuccess,omitempty"`
-	Counts      map[string]int `json:"counts,omitempty"`
+	Last        *Drill `json:"last,omitempty"`
+	LastSuccess *Drill `json:"lastSuccess,omitempty"`
+	// LastFinished is the last drill that ended: while the next one runs, it decides.
+	LastFinished *Drill         `json:"lastFinished,omitempty"`
+	Counts       map[string]int `json:"counts,omitempty"`
 }
 
 // Add records a drill's state (running, then its outcome, under one id).
 func (h *Drills) Add(d Drill) {
+	if h.Last != nil && h.Last.Outcome != Running {
+		// Records written before LastFinished existed gain it here.
+		h.LastFinished = h.Last
+	}
 	h.Last = &d
 	if d.Outcome == Running {
 		return
 	}
+	h.LastFinished = &d
 	if h.Counts == nil {
 		h.Counts = map[string]int{}
 	}
@@ -77,6 +84,19 @@ func (h *Drills) Add(d Drill) {
 	if d.Outcome == Succeeded {
 		h.LastSuccess = &d
 	}
+}
+
+// Decisive is the drill that health and the metrics report: the last one, or while a
+// drill runs, the last one that ended (a drill in progress proves nothing yet, and must
+// not hide the failure before it). Nil when there is none.
+func (h *Drills) Decisive() *Drill {
+	if h == nil {
+		return nil
+	}
+	if h.Last != nil && h.Last.Outcome == Running && h.LastFinished != nil {
+		return h.LastFinished
+	}
+	return h.Last
 }
 
 // DrillPolicy says how drills count toward health.
@@ -90,8 +110,8 @@ type DrillPolicy struct {
 
 // DrillProblem is what is wrong with a model's drills at now ("" when nothing is).
 func DrillProblem(h *Drills, policy DrillPolicy, now, baseline time.Time) string {
-	if h != nil && h.Last != nil && h.Last.Outcome == Failed {
-		return fmt.Sprintf("the last restore drill (started %s) failed: %s", stamp(h.Last.StartedAt), h.Last.Cause)
+	if d := h.Decisive(); d != nil && d.Outcome == Failed {
+		return fmt.Sprintf("the last restore drill (started %s) failed: %s", stamp(d.StartedAt), d.Cause)
 	}
 	if policy.MaxAge <= 0 {
 		return ""

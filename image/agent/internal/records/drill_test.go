@@ -34,3 +34,21 @@ func TestDrillProblemIsAFailedDrillOrOneStalePastItsLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestADrillInProgressAfterAFailedOneDoesNotHideTheFailure(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	var h Drills
+	h.Add(Drill{ID: "a", Outcome: Failed, StartedAt: now.Add(-7 * 24 * time.Hour), Cause: "DBCC CHECKDB found errors"})
+	h.Add(Drill{ID: "b", Outcome: Running, StartedAt: now.Add(-time.Hour)})
+	if got := DrillProblem(&h, DrillPolicy{}, now, now); !strings.Contains(got, "DBCC CHECKDB found errors") {
+		t.Fatalf("a drill in progress hid the failed one before it: %q", got)
+	}
+	if d := h.Decisive(); d == nil || d.Outcome != Failed {
+		t.Fatalf("the metrics would report %+v, not the failed drill", d)
+	}
+	finished := now
+	h.Add(Drill{ID: "b", Outcome: Succeeded, StartedAt: now.Add(-time.Hour), FinishedAt: &finished})
+	if got := DrillProblem(&h, DrillPolicy{}, now, now); got != "" {
+		t.Fatalf("after the next drill succeeded: %q", got)
+	}
+}

@@ -10,7 +10,8 @@ import (
 type Verdict struct {
 	Model   string
 	Healthy bool
-	// Outcome is the last run's outcome as it stands (a run that was killed reads interrupted).
+	// Outcome is the last run's outcome as it stands (a run that was killed reads
+	// interrupted; a run in progress after a failed or interrupted one reads as that one).
 	Outcome  Outcome
 	Text     string
 	Warnings []string
@@ -40,23 +41,35 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 	v := Verdict{Model: m.Model, Healthy: true, MaxAge: clock.MaxAge, DrillMaxAge: clock.Drills.MaxAge, Baseline: clock.Baseline}
 	prefix := fmt.Sprintf("model '%s'", m.Model)
 	last := m.LastRun
+	running := last != nil && last.Outcome == Running && runInProgress
 	if last != nil {
 		v.Outcome = last.Outcome
 		if last.Outcome == Running && !runInProgress {
 			v.Outcome = Interrupted
 		}
 	}
+	// A run in progress proves nothing yet: until it ends, the last finished run decides,
+	// so a retry of a failed backup is not healthy (nor its outcome "running") before it
+	// has succeeded.
+	judged := last
+	if running && m.LastFinished != nil && m.LastFinished.Outcome != Succeeded {
+		judged = m.LastFinished
+		v.Outcome = judged.Outcome
+	}
 	switch v.Outcome {
 	case Failed:
 		v.Healthy = false
-		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s failed: %s", prefix, stamp(last.StartedAt), last.Cause)
+		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s failed: %s", prefix, stamp(judged.StartedAt), judged.Cause)
 	case Interrupted:
 		v.Healthy = false
-		cause := last.Cause
-		if last.Outcome == Running {
+		cause := judged.Cause
+		if judged.Outcome == Running {
 			cause = "its process was killed before it finished (the container was stopped or replaced, or ran out of memory)"
 		}
-		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s did not finish: %s", prefix, stamp(last.StartedAt), cause)
+		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s did not finish: %s", prefix, stamp(judged.StartedAt), cause)
+	}
+	if !v.Healthy && running {
+		v.Text += fmt.Sprintf(" (a backup is running since %s)", stamp(last.StartedAt))
 	}
 	if v.Healthy {
 		var finished *time.Time

@@ -100,6 +100,10 @@ type Model struct {
 	Model       string `json:"model"`
 	LastRun     *Run   `json:"lastRun,omitempty"`
 	LastSuccess *Run   `json:"lastSuccess,omitempty"`
+	// LastFinished is the last run that ended (succeeded, failed or interrupted): while
+	// the next one is in progress, health is judged by it, so a retry of a failed
+	// backup is not reported healthy before it has succeeded.
+	LastFinished *Run `json:"lastFinished,omitempty"`
 	// LastVerified is the last run whose archive is verified in the bucket (a run can
 	// fail after that, e.g. its local copy, and still leave a restorable archive).
 	LastVerified *Run           `json:"lastVerified,omitempty"`
@@ -109,6 +113,22 @@ type Model struct {
 	Audit *Audit `json:"audit,omitempty"`
 	// Drills are the model's restore drills run from this volume.
 	Drills *Drills `json:"drills,omitempty"`
+}
+
+// Started records that run is in progress; what it replaces as LastRun stays the
+// last finished run (records written before LastFinished existed gain it here).
+func (m *Model) Started(run Run) {
+	if m.LastRun != nil && m.LastRun.Outcome != Running {
+		m.LastFinished = m.LastRun
+	}
+	m.LastRun = &run
+}
+
+// Finished records a run that ended.
+func (m *Model) Finished(run Run) {
+	m.LastRun = &run
+	m.LastFinished = &run
+	m.Counts[string(run.Outcome)]++
 }
 
 // Store is the records directory: <state>/models/<model>.json.

@@ -102,3 +102,28 @@ func TestACheckThatCouldNotReachTheBucketIsAWarningNotAVerdict(t *testing.T) {
 		t.Fatalf("got %+v", v)
 	}
 }
+
+func TestARunInProgressAfterAFailedOneStaysUnhealthyWithThatFailuresCause(t *testing.T) {
+	m := Model{Model: "orders", Counts: map[string]int{}, LastSuccess: &Run{FinishedAt: ptr(at("2026-11-23T01:00:00Z")), Archive: &Archive{Name: "x.tar"}}}
+	m.Finished(Run{StartedAt: at("2026-11-23T02:00:00Z"), FinishedAt: ptr(at("2026-11-23T02:01:00Z")), Outcome: Failed, Cause: "Dump error: Login failed for user 'backup'"})
+	m.Started(Run{StartedAt: at("2026-11-23T03:00:00Z"), Outcome: Running})
+	v := Evaluate(m, clock(), true)
+	if v.Healthy || v.Outcome != Failed || !strings.Contains(v.Text, "Login failed for user 'backup'") || !strings.Contains(v.Text, "running since") {
+		t.Fatalf("a retry in progress was judged without the failure before it: %+v", v)
+	}
+	// Once the retry succeeds, it is healthy again.
+	m.Finished(Run{StartedAt: at("2026-11-23T03:00:00Z"), FinishedAt: ptr(at("2026-11-23T03:01:00Z")), Outcome: Succeeded, Archive: &Archive{Name: "y.tar"}})
+	m.LastSuccess = m.LastRun
+	if v := Evaluate(m, clock(), false); !v.Healthy || v.Outcome != Succeeded {
+		t.Fatalf("after the retry succeeded: %+v", v)
+	}
+}
+
+func TestARecordFromBeforeLastFinishedExistedGainsItWhenTheNextRunStarts(t *testing.T) {
+	// An older agent wrote only lastRun: a failed run.
+	m := Model{Model: "orders", Counts: map[string]int{}, LastRun: &Run{StartedAt: at("2026-11-23T02:00:00Z"), FinishedAt: ptr(at("2026-11-23T02:01:00Z")), Outcome: Interrupted, Cause: "SIGTERM"}}
+	m.Started(Run{StartedAt: at("2026-11-23T03:00:00Z"), Outcome: Running})
+	if v := Evaluate(m, clock(), true); v.Healthy || v.Outcome != Interrupted || !strings.Contains(v.Text, "SIGTERM") {
+		t.Fatalf("got %+v", v)
+	}
+}
