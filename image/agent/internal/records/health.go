@@ -68,9 +68,6 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 		}
 		v.Text = fmt.Sprintf("unhealthy: %s: the backup started %s did not finish: %s", prefix, stamp(judged.StartedAt), cause)
 	}
-	if !v.Healthy && running {
-		v.Text += fmt.Sprintf(" (a backup is running since %s)", stamp(last.StartedAt))
-	}
 	if v.Healthy {
 		var finished *time.Time
 		if m.LastSuccess != nil {
@@ -100,9 +97,9 @@ func Evaluate(m Model, clock Clock, runInProgress bool) Verdict {
 			}
 			v.Text = fmt.Sprintf("ok: %s: no backup yet%s", prefix, due)
 		}
-		if v.Outcome == Running {
-			v.Text += fmt.Sprintf(" (a backup is running since %s)", stamp(last.StartedAt))
-		}
+	}
+	if running {
+		v.Text += fmt.Sprintf(" (a backup is running since %s)", stamp(last.StartedAt))
 	}
 	if a := m.Audit; a != nil && a.Problem != "" && v.Healthy && (m.LastVerified == nil || m.LastVerified.FinishedAt == nil || !m.LastVerified.FinishedAt.After(a.CheckedAt)) {
 		v.Healthy = false
